@@ -1,0 +1,112 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import { BODY_LIMIT_BYTES } from '../constants';
+import type { Db } from '../db/knex';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { Services } from '../services';
+import type { SecretBox } from '../secrets';
+import { createAuthenticator, type Principal } from './auth';
+import { RateLimiter } from './rateLimit';
+import { docsRouter } from './docs';
+import { errorMiddleware, notFoundHandler, requireJsonBody } from './errorMiddleware';
+import { defineRoute, type RouteSpec } from './route';
+import { healthRoutes } from './routes/health';
+import { accountRoutes } from './routes/accounts';
+import { webhookRoutes } from './routes/webhooks';
+import { eventRoutes } from './routes/events';
+import { deliveryRoutes } from './routes/deliveries';
+import { channelRoutes } from './routes/channels';
+import { VERSION } from '../version';
+import { installZodMessages } from './zodErrors';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+  metrics: Metrics;
+  adminKey: string;
+  services: Services;
+  secrets: SecretBox;
+  /** Requests per second per caller; 0 or unset: no limit. */
+  rateLimit?: number;
+}
+
+export interface RouteDeps extends AppDeps {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  route: <B = any, Q = any, P = any>(spec: RouteSpec<B, Q, P>) => void;
+  router: Router;
+}
+
+export function createApp(deps: AppDeps) {
+  installZodMessages();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  const router = express.Router();
+  const authenticate = createAuthenticator(deps.db, deps.adminKey);
+  const limiter = new RateLimiter(deps.rateLimit ?? 0, 2 * (deps.rateLimit ?? 0));
+  const limit = (principal: Principal, req: Request) => {
+    if (principal.kind === 'account') limiter.take(principal.accountId);
+    else if (principal.kind === 'admin') limiter.take('admin');
+    else if (typeof req.params.channel_id === 'string') limiter.take(`inbound:${req.params.channel_id}`);
+  };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    router,
+    route: (spec) => defineRoute(router, registry, authenticate, spec, limit),
+  };
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const end = deps.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (res.locals.route as string | undefined) ?? 'unmatched';
+      deps.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route });
+      if (res.statusCode >= 500)
+        deps.logger.warn(
+          { method: req.method, url: req.originalUrl, status: res.statusCode },
+          'request failed',
+        );
+    });
+    next();
+  });
+  app.use(requireJsonBody);
+  app.use(
+    express.json({
+      limit: BODY_LIMIT_BYTES,
+      type: ['application/json', 'application/*+json'],
+      strict: false,
+    }),
+  );
+
+  healthRoutes(routeDeps);
+  accountRoutes(routeDeps);
+  eventRoutes(routeDeps);
+  webhookRoutes(routeDeps);
+  deliveryRoutes(routeDeps);
+  channelRoutes(routeDeps);
+
+  let openapi: object | undefined;
+  app.get('/openapi.json', (_req, res) => {
+    openapi ??= new OpenApiGeneratorV3(registry.definitions).generateDocument({
+      openapi: '3.0.3',
+      info: {
+        title: 'Switchyard API',
+        version: VERSION,
+        description: 'Durable webhooks and channel automations on Temporal.',
+      },
+      servers: [{ url: '/' }],
+    });
+    res.json(openapi);
+  });
+  app.use(docsRouter());
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

@@ -1,0 +1,55 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import type { Db } from '../db/knex';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+import type { AuthMode } from './route';
+
+export type Principal =
+  { kind: 'admin' } | { kind: 'account'; accountId: string; keyId: string } | { kind: 'none' };
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export function createAuthenticator(db: Db, adminKey: string) {
+  const adminHash = Buffer.from(hashKey(adminKey), 'hex');
+
+  async function principalFor(token: string): Promise<Principal | undefined> {
+    const hash = hashKey(token);
+    if (timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin' };
+    const row = await db('api_keys')
+      .where({ key_hash: hash })
+      .whereNull('revoked_at')
+      .first('id', 'account_id');
+    return row ? { kind: 'account', accountId: row.account_id, keyId: row.id } : undefined;
+  }
+
+  return async function authenticate(req: Request, mode: AuthMode): Promise<Principal> {
+    if (mode === 'none' || mode === 'custom') return { kind: 'none' };
+    const token = bearerToken(req);
+    if (!token) throw new UnauthorizedError();
+    const principal = await principalFor(token);
+    if (!principal) throw new UnauthorizedError('The API key is not valid or has been revoked.');
+    if (mode === 'admin' && principal.kind !== 'admin') {
+      throw new ForbiddenError('This endpoint needs the admin key.');
+    }
+    if (mode === 'account' && principal.kind !== 'account') {
+      throw new ForbiddenError('This endpoint needs an account key; the admin key only manages accounts.');
+    }
+    return principal;
+  };
+}
+
+export type Authenticate = ReturnType<typeof createAuthenticator>;
+
+export function accountOf(principal: Principal): string {
+  if (principal.kind !== 'account') throw new ForbiddenError('This endpoint needs an account key.');
+  return principal.accountId;
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { timestamp } from './common';
+
+export const createAccountBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+});
+
+export const accountSchema = z
+  .object({ id: z.string(), name: z.string(), created_at: timestamp })
+  .meta({ id: 'Account' });
+
+export const createdAccountSchema = accountSchema
+  .extend({ api_key: z.string().meta({ description: 'Shown once; stored hashed.' }) })
+  .meta({ id: 'CreatedAccount' });
+
+export const accountKeyParams = z.object({ id: z.string().min(1), key_id: z.string().min(1) });
+
+export const createdKeySchema = z
+  .object({ key_id: z.string(), api_key: z.string().meta({ description: 'Shown once; stored hashed.' }) })
+  .meta({ id: 'CreatedKey' });

@@ -1,0 +1,33 @@
+import type { Knex } from 'knex';
+import { ValidationError } from '../errors';
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[a-z]+_[0-9a-z]+$/.test(id))
+    throw ValidationError.field('cursor', 'is not a cursor from a previous page');
+  return id;
+}
+
+/** Newest first, keyset pagination on the time-ordered id column. */
+export async function paginate<Row extends object>(
+  query: Knex.QueryBuilder,
+  opts: { limit: number; cursor?: string | undefined; column?: string },
+): Promise<Page<Row>> {
+  const column = opts.column ?? 'id';
+  if (opts.cursor) query.where(column, '<', decodeCursor(opts.cursor));
+  const rows = (await query.orderBy(column, 'desc').limit(opts.limit + 1)) as Row[];
+  const more = rows.length > opts.limit;
+  const data = more ? rows.slice(0, opts.limit) : rows;
+  const last = data[data.length - 1];
+  const key = last ? (last as Record<string, unknown>)[column] : undefined;
+  return { data, next_cursor: more && typeof key === 'string' ? encodeCursor(key) : null };
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/**
+ * Contract durations: `<integer><unit>` with unit s, m, h or d ("90s", "5m", "8h", "1d"); `null`
+ * means None. Deliberately strict — no fractions, signs, spaces, upper-case units or leading zeros —
+ * so one spelling maps to one value and clients get a 422 instead of a silent misreading.
+ */
+const DURATION_RE = /^(0|[1-9][0-9]*)([smhd])$/;
+
+export const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+type Unit = keyof typeof UNIT_MS;
+
+export const DURATION_MESSAGE = 'must be a duration such as "90s", "5m", "8h" or "1d"';
+
+/** Milliseconds for a duration string; throws on anything that is not `<integer><unit>`. */
+export function parseDuration(s: string): number {
+  const m = typeof s === 'string' ? DURATION_RE.exec(s) : null;
+  if (!m) throw new Error(`invalid duration ${JSON.stringify(s)}: ${DURATION_MESSAGE}`);
+  const ms = Number(m[1]) * UNIT_MS[m[2] as Unit];
+  // A huge count would lose precision (or become Infinity) and then sleep forever.
+  if (!Number.isSafeInteger(ms)) throw new Error(`invalid duration ${JSON.stringify(s)}: too large`);
+  return ms;
+}
+
+/** Convenience for nullable contract fields: `null` (None) stays `null`. */
+export function durationMs(s: string | null | undefined): number | null {
+  return s == null ? null : parseDuration(s);
+}
+
+/** The inverse of parseDuration, in the largest unit that represents `ms` exactly. */
+export function formatDuration(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms % 1_000 !== 0) {
+    throw new Error(`cannot format ${ms} ms as a duration (whole non-negative seconds only)`);
+  }
+  if (ms === 0) return '0s';
+  for (const unit of ['d', 'h', 'm'] as const) {
+    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms / 1_000}s`;
+}
+
+function isSafeDuration(s: string): boolean {
+  return Number.isSafeInteger(Number(s.slice(0, -1)) * UNIT_MS[s.slice(-1) as Unit]);
+}
+
+/** A non-null duration string. Validates only: the value stays a string, as the API echoes it back. */
+export const durationSchema = z
+  .string()
+  .regex(DURATION_RE, DURATION_MESSAGE)
+  // Only judge the size of well-formed values, so a malformed one gets exactly one issue.
+  .refine((s) => !DURATION_RE.test(s) || isSafeDuration(s), 'is too large')
+  .meta({ description: 'Duration `<integer><unit>`, unit s, m, h or d', example: '5m' });
+
+export const nullableDuration = durationSchema.nullable();

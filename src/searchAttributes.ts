@@ -1,0 +1,26 @@
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+
+// Typed keys for the attributes in SEARCH_ATTRIBUTES (constants.ts), usable from workflow code too.
+export const SA = {
+  account: defineSearchAttributeKey('SwitchyardAccountId', SearchAttributeType.KEYWORD),
+  webhook: defineSearchAttributeKey('SwitchyardWebhookId', SearchAttributeType.KEYWORD),
+  eventType: defineSearchAttributeKey('SwitchyardEventType', SearchAttributeType.KEYWORD),
+  goodsOwner: defineSearchAttributeKey('SwitchyardGoodsOwnerId', SearchAttributeType.KEYWORD),
+  channel: defineSearchAttributeKey('SwitchyardChannelId', SearchAttributeType.KEYWORD),
+  jobType: defineSearchAttributeKey('SwitchyardJobType', SearchAttributeType.KEYWORD),
+} as const;
+
+export function deliveryAttributes(d: {
+  accountId: string;
+  webhookId: string;
+  eventType: string;
+  goodsOwnerId: string | null;
+}): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [
+    { key: SA.account, value: d.accountId },
+    { key: SA.webhook, value: d.webhookId },
+    { key: SA.eventType, value: d.eventType },
+  ];
+  if (d.goodsOwnerId) pairs.push({ key: SA.goodsOwner, value: d.goodsOwnerId });
+  return pairs;
+}

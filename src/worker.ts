@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities';
+import { TASK_QUEUE } from './constants';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+/** Runtime.install may run once per process, before any connection. */
+export function installRuntime(level: string): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const temporalLevel = level === 'debug' || level === 'trace' ? 'INFO' : 'WARN';
+  Runtime.install({ logger: new DefaultLogger(temporalLevel) });
+}
+
+// Bundling loads webpack, which stays resident after the bundle is built (about 85 MiB of RSS
+// after GC, 120 MiB at the peak, measured): a short-lived child process builds the bundle instead,
+// and this process only keeps the code. In-process bundling remains the fallback.
+const BUNDLE_SCRIPT = `
+const { bundleWorkflowCode, DefaultLogger } = await import(process.argv[1]);
+const { code } = await bundleWorkflowCode({ workflowsPath: process.argv[2], logger: new DefaultLogger('WARN') });
+process.stdout.write(code);
+`;
+
+function bundleInChildProcess(): Promise<WorkflowBundle> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', BUNDLE_SCRIPT, import.meta.resolve('@temporalio/worker'), workflowsPath],
+      { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', timeout: 300_000 },
+      (err, stdout, stderr) => {
+        if (err || !stdout.includes('__TEMPORAL__')) {
+          reject(
+            new Error(`bundling the workflows in a child process failed: ${err?.message ?? ''} ${stderr}`),
+          );
+        } else resolve({ code: stdout });
+      },
+    );
+  });
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundling takes seconds; do it once per process. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleInChildProcess().catch(() =>
+    bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+  );
+  return bundle;
+}
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  deps: ActivityDeps;
+  taskQueue?: string;
+}
+
+/**
+ * Worker tuning, measured with `npm run bench` (BENCHMARKS.md). A delivery attempt and the fan-out
+ * run as local activities inside the workflow task, so nearly every workflow task is the first
+ * task of a new workflow and arrives on the normal (non-sticky) queue: most pollers go there. A
+ * local activity keeps its workflow task slot while it runs, so the slots bound the attempts in
+ * flight. The cache is bounded so that many deliveries sleeping between retries cannot grow the
+ * process without limit (an evicted one is replayed from its short history when it wakes).
+ */
+export const WORKER_TUNING = {
+  maxConcurrentWorkflowTaskExecutions: 100,
+  maxConcurrentWorkflowTaskPolls: 20,
+  nonStickyToStickyPollRatio: 0.8,
+  maxConcurrentLocalActivityExecutions: 100,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxCachedWorkflows: 500,
+} as const;
+
+export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(opts.deps),
+    shutdownGraceTime: '10s',
+    ...WORKER_TUNING,
+  });
+}
+
+// `npm run start:worker`: the worker alone, for scale-out (needs DATABASE_URL and TEMPORAL_ADDRESS).
+// No top-level await: cli → runtime imports this module, and awaiting here would deadlock that cycle.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  void import('./cli').then(({ runCli }) => runCli({ api: false, worker: true }));
+}

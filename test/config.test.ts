@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    for (const unset of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'SWITCHYARD_ADMIN_KEY'] as const) {
+      expect(config[unset]).toBeUndefined();
+    }
+    expect(config).toMatchObject({
+      PORT: 3000,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_PORT: 7233,
+      TEMPORAL_UI_PORT: 8233,
+      SWITCHYARD_DATA_DIR: '.data',
+      SWITCHYARD_ALLOW_PRIVATE_TARGETS: false,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadConfig({ DATABASE_URL: '', PORT: '' });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.PORT).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', '0'],
+    ['PORT', 'abc'],
+    ['TEMPORAL_UI_PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/x'],
+    ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
+    ['SWITCHYARD_ALLOW_PRIVATE_TARGETS', 'maybe'],
+    ['SWITCHYARD_ADMIN_KEY', 'short'],
+    ['SMTP_URL', 'mail.example.com'],
+    ['LOG_LEVEL', 'verbose'],
+  ])('refuses %s=%s with one line naming it', (name, value) => {
+    try {
+      loadConfig({ [name]: value });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toHaveLength(1);
+      expect((err as ConfigError).problems[0]).toMatch(new RegExp(`^${name}: `));
+    }
+  });
+
+  it.each([
+    ['SWITCHYARD_ALLOW_PRIVATE_TARGETS', 'true', true],
+    ['SWITCHYARD_ALLOW_PRIVATE_TARGETS', '0', false],
+    ['DATABASE_URL', 'postgresql://u@db:5432/x', 'postgresql://u@db:5432/x'],
+    ['TEMPORAL_ADDRESS', 'temporal:7233', 'temporal:7233'],
+    ['SMTP_URL', 'smtp://mail:25', 'smtp://mail:25'],
+  ])('accepts %s=%s', (name, value, parsed) => {
+    expect(loadConfig({ [name]: value })[name as keyof ReturnType<typeof loadConfig>]).toBe(parsed);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, it, expect } from 'vitest';
+import {
+  durationMs,
+  durationSchema,
+  formatDuration,
+  nullableDuration,
+  parseDuration,
+} from '../../src/rules/duration';
+
+const S = 1_000;
+const M = 60 * S;
+const H = 60 * M;
+const D = 24 * H;
+
+describe('parseDuration', () => {
+  it.each([
+    ['0s', 0],
+    ['1s', S],
+    ['90s', 90 * S],
+    ['5m', 5 * M],
+    ['8h', 8 * H],
+    ['1d', D],
+    ['0d', 0],
+    ['10d', 10 * D],
+    ['3600s', H],
+  ])('%s → %i ms', (input, ms) => {
+    expect(parseDuration(input)).toBe(ms);
+    expect(durationMs(input)).toBe(ms);
+  });
+
+  it.each([
+    '',
+    's',
+    '5',
+    '-5m',
+    '+5m',
+    '1.5h',
+    '5 m',
+    ' 5m',
+    '5m ',
+    '5M',
+    '1D',
+    '05m',
+    '00s',
+    '5ms',
+    '5w',
+    '1h30m',
+    '1e3s',
+    '0x10s',
+    '５m',
+    '99999999999999999999d',
+  ])('rejects %j', (input) => {
+    expect(() => parseDuration(input)).toThrow();
+    expect(durationSchema.safeParse(input).success).toBe(false);
+  });
+
+  it('null is None', () => {
+    expect(durationMs(null)).toBeNull();
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [S, '1s'],
+    [90 * S, '90s'],
+    [2 * M, '2m'],
+    [90 * M, '90m'],
+    [H, '1h'],
+    [36 * H, '36h'],
+    [D, '1d'],
+    [7 * D, '7d'],
+  ])('%i ms → %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each([-1000, 1500, 0.5, Number.NaN, Infinity])('refuses %d', (ms) => {
+    expect(() => formatDuration(ms)).toThrow();
+  });
+});
+
+describe('durationSchema', () => {
+  it('keeps the string and accepts null only when nullable', () => {
+    expect(durationSchema.parse('5m')).toBe('5m');
+    expect(nullableDuration.parse(null)).toBeNull();
+    expect(nullableDuration.parse('1d')).toBe('1d');
+    expect(durationSchema.safeParse(null).success).toBe(false);
+  });
+
+  it.each([['5 m'], ['abc'], [' ']])('gives one clear message for %j', (input) => {
+    const r = durationSchema.safeParse(input);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues).toHaveLength(1);
+    expect(r.error?.issues[0]?.message).toBe('must be a duration such as "90s", "5m", "8h" or "1d"');
+  });
+
+  it.each([[5], [true], [{}]])('rejects non-strings %j', (input) => {
+    expect(nullableDuration.safeParse(input).success).toBe(false);
+  });
+});
