@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { isKnownEventType } from '../../rules/eventTypes';
+import { timestamp } from './common';
+
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:~-]{1,200}$/;
+const eventId = z
+  .string()
+  .regex(EVENT_ID_PATTERN, 'must be 1–200 characters of letters, digits and . _ : ~ -');
+
+export const createEventBody = z
+  .strictObject({
+    id: eventId.optional(),
+    type: z
+      .string()
+      .refine(isKnownEventType, 'is not a catalogue event type (GET /v1/event-types)')
+      .refine((t) => t !== 'webhook.test', 'webhook.test events are sent with POST /v1/webhooks/{id}/test'),
+    goods_owner_id: z.string().min(1).max(200).nullable().optional(),
+    occurred_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' }).optional(),
+    payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }),
+  })
+  .meta({ id: 'CreateEvent' });
+
+export type CreateEventBody = z.infer<typeof createEventBody>;
+
+export const idempotencyKey = eventId;
+
+const deliveryRef = z.object({
+  id: z.string(),
+  webhook_id: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed', 'cancelled']),
+});
+
+export const eventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    goods_owner_id: z.string().nullable(),
+    occurred_at: timestamp,
+    payload: z.record(z.string(), z.unknown()),
+    created_at: timestamp,
+  })
+  .meta({ id: 'Event' });
+
+export const eventWithDeliveriesSchema = eventSchema
+  .extend({ deliveries: z.array(deliveryRef) })
+  .meta({ id: 'EventWithDeliveries' });
+
+export const eventListQuery = z.object({
+  type: z.string().max(200).optional(),
+  goods_owner_id: z.string().max(200).optional(),
+});
+
+export const eventTypeSchema = z
+  .object({ type: z.string(), group: z.string(), description: z.string() })
+  .meta({ id: 'EventType' });

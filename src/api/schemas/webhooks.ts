@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { isValidPattern } from '../../rules/eventTypes';
+import { durationSchema, nullableDuration, parseDuration } from '../../rules/duration';
+import {
+  countdownConfigSchema,
+  retryPolicyNameSchema,
+  maxAttemptsSchema,
+  DEFAULT_MAX_ATTEMPTS,
+} from '../../rules/retryPolicy';
+import { additionalHeadersSchema } from '../../rules/headers';
+import { secretKeySchema } from '../../rules/signature';
+import { timestamp } from './common';
+
+export const MAX_TIMEOUT_MS = 60_000;
+
+const eventTypePattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    isValidPattern,
+    'must be a catalogue event type (GET /v1/event-types), a prefix pattern such as "package.*", or "*"',
+  );
+
+const targetUrl = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL');
+
+const timeout = durationSchema.refine((s) => {
+  const ms = parseDuration(s);
+  return ms >= 1000 && ms <= MAX_TIMEOUT_MS;
+}, 'must be between "1s" and "60s"');
+
+const authSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('basic'),
+    username: z.string().min(1).max(200),
+    password: z.string().max(500),
+  }),
+  z.strictObject({ type: z.literal('bearer'), token: z.string().min(1).max(4096) }),
+]);
+
+/** Every writable field, none defaulted: PATCH takes any subset of these. */
+const fields = {
+  name: z.string().trim().max(200).nullable(),
+  event_type: eventTypePattern,
+  target_url: targetUrl,
+  scope: z.enum(['regular', 'automation']),
+  goods_owner_id: z.string().min(1).max(200).nullable(),
+  retry_policy: retryPolicyNameSchema,
+  retry_countdown_config: countdownConfigSchema.nullable(),
+  max_attempts: maxAttemptsSchema,
+  delay: nullableDuration,
+  timeout,
+  additional_headers: additionalHeadersSchema,
+  secret_key: secretKeySchema.nullable(),
+  auth: authSchema.nullable(),
+  notify_email: z.email('must be an email address').max(320).nullable(),
+  enabled: z.boolean(),
+};
+
+export const createWebhookBody = z
+  .strictObject({
+    ...fields,
+    name: fields.name.optional(),
+    scope: fields.scope.default('automation'),
+    goods_owner_id: fields.goods_owner_id.optional(),
+    retry_policy: fields.retry_policy.optional(),
+    retry_countdown_config: fields.retry_countdown_config.optional(),
+    max_attempts: fields.max_attempts.default(DEFAULT_MAX_ATTEMPTS),
+    delay: fields.delay.optional(),
+    timeout: fields.timeout.default('10s'),
+    additional_headers: fields.additional_headers.optional(),
+    secret_key: fields.secret_key.optional(),
+    auth: fields.auth.optional(),
+    notify_email: fields.notify_email.optional(),
+    enabled: fields.enabled.default(true),
+  })
+  .meta({ id: 'CreateWebhook' });
+
+export const updateWebhookBody = z.strictObject(fields).partial().meta({ id: 'UpdateWebhook' });
+
+export type CreateWebhookBody = z.infer<typeof createWebhookBody>;
+export type UpdateWebhookBody = z.infer<typeof updateWebhookBody>;
+
+export const webhookSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    event_type: z.string(),
+    target_url: z.string(),
+    scope: z.enum(['regular', 'automation']),
+    goods_owner_id: z.string().nullable(),
+    retry_policy: retryPolicyNameSchema,
+    retry_countdown_config: countdownConfigSchema.nullable(),
+    max_attempts: z.number().int(),
+    delay: z.string().nullable(),
+    timeout: z.string(),
+    additional_headers: z.record(z.string(), z.string()).nullable(),
+    has_secret_key: z.boolean(),
+    auth: z
+      .object({ type: z.enum(['basic', 'bearer']), username: z.string().optional() })
+      .nullable()
+      .meta({
+        description:
+          'The kind of credentials (and the basic username); passwords and tokens are never returned.',
+      }),
+    notify_email: z.string().nullable(),
+    enabled: z.boolean(),
+    disabled_reason: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Webhook' });
+
+export const webhookListQuery = z.object({
+  event_type: z.string().max(200).optional(),
+  enabled: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
+export const testQuery = z.object({
+  wait: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
+export const recoverBody = z.strictObject({
+  since: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' }),
+});

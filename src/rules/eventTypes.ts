@@ -1,0 +1,127 @@
+/**
+ * The event-type catalogue (OMS events of seed 001, WMS order events of seed 002, webhook.test)
+ * and subscription-pattern matching.
+ */
+
+export type EventGroup = 'package' | 'shipment' | 'transfer' | 'stock_location' | 'order' | 'webhook';
+
+export interface EventTypeInfo {
+  type: string;
+  group: EventGroup;
+  description: string;
+}
+
+const status = (what: string, to: string) => `Triggered when the status of ${what} is updated to ${to}.`;
+
+export const EVENT_TYPES: readonly EventTypeInfo[] = Object.freeze([
+  { type: 'package.created', group: 'package', description: 'Triggered when a new package is created.' },
+  { type: 'package.status.transitioned', group: 'package', description: status('a package', 'transitioned') },
+  { type: 'package.status.packed', group: 'package', description: status('a package', 'packed') },
+  { type: 'package.status.cancelled', group: 'package', description: status('a package', 'cancelled') },
+  { type: 'package.status.shipped', group: 'package', description: status('a package', 'shipped') },
+  {
+    type: 'package.status.packed_for_refund',
+    group: 'package',
+    description: status('a package', 'packed_for_refund'),
+  },
+  {
+    type: 'package.shipment.awb_number',
+    group: 'package',
+    description: 'Triggered when the awb_number of a package is set.',
+  },
+  {
+    type: 'shipment.created',
+    group: 'shipment',
+    description:
+      'Triggered when a new “shipment” is created for a package or a transfer is set to be made to another location.',
+  },
+  {
+    type: 'shipment.status.updated',
+    group: 'shipment',
+    description: 'Triggered when the “shipment” or transfer status of a package is updated.',
+  },
+  {
+    type: 'shipment.cancelled',
+    group: 'shipment',
+    description: 'Triggered when the “shipment” or inter-location transfer of a package is canceled.',
+  },
+  {
+    type: 'transfer.status.created',
+    group: 'transfer',
+    description: 'Triggered when new transfers are created.',
+  },
+  {
+    type: 'transfer.status.transitioned',
+    group: 'transfer',
+    description: status('a transfer', 'transitioned'),
+  },
+  { type: 'transfer.status.in_transit', group: 'transfer', description: status('a transfer', 'in_transit') },
+  {
+    type: 'transfer.status.transferred',
+    group: 'transfer',
+    description: status('a transfer', 'transferred'),
+  },
+  { type: 'transfer.status.cancelled', group: 'transfer', description: status('a transfer', 'cancelled') },
+  {
+    type: 'transfer.status.ready_to_shipment',
+    group: 'transfer',
+    description: status('a transfer', 'ready_to_shipment'),
+  },
+  {
+    type: 'stock_location.created',
+    group: 'stock_location',
+    description: 'Triggered when a new stock location is created.',
+  },
+  {
+    type: 'stock_location.updated',
+    group: 'stock_location',
+    description: 'Triggered when a stock location is updated.',
+  },
+  { type: 'order.created', group: 'order', description: 'Triggered when an order is created in the WMS.' },
+  { type: 'order.picked', group: 'order', description: 'Triggered when an order is picked in the WMS.' },
+  {
+    type: 'order.status.changed',
+    group: 'order',
+    description: 'Triggered when the status of an order changes in the WMS.',
+  },
+  {
+    type: 'webhook.test',
+    group: 'webhook',
+    description: 'A test delivery, sent only to the webhook under test (POST /v1/webhooks/{id}/test).',
+  },
+]);
+
+const BY_TYPE = new Map(EVENT_TYPES.map((e) => [e.type, e]));
+
+export function isKnownEventType(t: string): boolean {
+  return BY_TYPE.has(t);
+}
+
+export function getEventType(t: string): EventTypeInfo | undefined {
+  return BY_TYPE.get(t);
+}
+
+/**
+ * A subscription pattern is a catalogue type, `*`, or `<prefix>.*` where `<prefix>` is a prefix of
+ * some catalogue type on a dot boundary (`package.*`, `package.status.*`; not `pack.*`, and not
+ * `package.created.*`, which could never match anything).
+ */
+export function isValidPattern(p: string): boolean {
+  if (p === '*' || BY_TYPE.has(p)) return true;
+  if (!p.endsWith('.*')) return false;
+  const prefix = p.slice(0, -1); // keeps the trailing dot
+  return prefix.length > 1 && EVENT_TYPES.some((e) => e.type.startsWith(prefix));
+}
+
+/**
+ * Does a webhook subscribed to `pattern` receive events of `type`?
+ *
+ * `*` deliberately does NOT match `webhook.test`: a test is addressed to one webhook (the one under
+ * test), and a catch-all subscriber of the same account must not receive other webhooks' tests.
+ * A webhook that asks for them explicitly (`webhook.test` or `webhook.*`) still matches.
+ */
+export function matchesPattern(pattern: string, type: string): boolean {
+  if (pattern === '*') return !type.startsWith('webhook.');
+  if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
+  return pattern === type;
+}

@@ -1,0 +1,230 @@
+import type { Db } from '../db/knex';
+import { paginate, type Page } from '../db/paginate';
+import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors';
+import { newId } from '../ids';
+import { findHeader } from '../rules/headers';
+import { checkTargetUrl } from '../rules/urlSafety';
+import type { CreateWebhookBody, UpdateWebhookBody } from '../api/schemas/webhooks';
+import type { ServiceDeps } from './index';
+
+export interface WebhookRow {
+  id: string;
+  account_id: string;
+  name: string | null;
+  event_type: string;
+  target_url: string;
+  scope: 'regular' | 'automation';
+  goods_owner_id: string | null;
+  retry_policy: 'none' | 'one_day' | 'countdown';
+  retry_countdown_config: unknown;
+  max_attempts: number;
+  delay: string | null;
+  timeout: string;
+  additional_headers: Record<string, string> | null;
+  secret_key_sealed: string | null;
+  auth_type: 'basic' | 'bearer' | null;
+  auth_sealed: string | null;
+  notify_email: string | null;
+  enabled: boolean;
+  disabled_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The writable settings after defaults and merging, before secrets are sealed. */
+type Settings = Omit<Required<CreateWebhookBody>, 'secret_key' | 'auth'> & {
+  secret_key?: string | null;
+  auth?: CreateWebhookBody['auth'];
+};
+
+/** Rules that span fields; the zod schema checks each field alone. */
+export function crossFieldProblems(s: Settings): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  if (s.scope === 'regular' && !s.goods_owner_id)
+    problems.push({ path: 'goods_owner_id', message: 'is required for a regular webhook' });
+  if (s.scope === 'automation' && s.goods_owner_id)
+    problems.push({
+      path: 'goods_owner_id',
+      message: 'must be null for an automation webhook (it fires for every goods owner)',
+    });
+  if (s.retry_policy === 'countdown' && !s.retry_countdown_config)
+    problems.push({ path: 'retry_countdown_config', message: 'is required when retry_policy is countdown' });
+  if (s.retry_policy !== 'countdown' && s.retry_countdown_config)
+    problems.push({
+      path: 'retry_countdown_config',
+      message: `must be null when retry_policy is ${s.retry_policy}`,
+    });
+  if (s.auth && findHeader(s.additional_headers ?? undefined, 'authorization') !== undefined)
+    problems.push({ path: 'additional_headers.authorization', message: 'cannot be set together with auth' });
+  return problems;
+}
+
+export function createWebhooksService(deps: ServiceDeps) {
+  const { db, secrets, config } = deps;
+
+  async function assertSafeTarget(url: string): Promise<void> {
+    const verdict = await checkTargetUrl(url, { allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS });
+    if (!verdict.ok) throw ValidationError.field('target_url', verdict.reason);
+  }
+
+  async function find(accountId: string, id: string, conn: Db = db): Promise<WebhookRow> {
+    const row = (await conn('webhooks')
+      .where({ id, account_id: accountId })
+      .whereNull('deleted_at')
+      .first()) as WebhookRow | undefined;
+    if (!row) throw new NotFoundError('webhook', id);
+    return row;
+  }
+
+  function sealedAuth(auth: CreateWebhookBody['auth']) {
+    return auth
+      ? { auth_type: auth.type, auth_sealed: secrets.seal(JSON.stringify(auth)) }
+      : { auth_type: null, auth_sealed: null };
+  }
+
+  return {
+    find,
+
+    async create(accountId: string, body: CreateWebhookBody): Promise<WebhookRow> {
+      const settings: Settings = {
+        ...body,
+        name: body.name ?? null,
+        goods_owner_id: body.goods_owner_id ?? null,
+        // The contract's default: countdown when a countdown config is given, else One day.
+        retry_policy: body.retry_policy ?? (body.retry_countdown_config ? 'countdown' : 'one_day'),
+        retry_countdown_config: body.retry_countdown_config ?? null,
+        delay: body.delay ?? null,
+        additional_headers: body.additional_headers ?? null,
+        notify_email: body.notify_email ?? null,
+      };
+      const problems = crossFieldProblems(settings);
+      if (problems.length) throw new ValidationError(problems);
+      await assertSafeTarget(settings.target_url);
+      const [row] = (await db('webhooks')
+        .insert({
+          id: newId('whk'),
+          account_id: accountId,
+          name: settings.name,
+          event_type: settings.event_type,
+          target_url: settings.target_url,
+          scope: settings.scope,
+          goods_owner_id: settings.goods_owner_id,
+          retry_policy: settings.retry_policy,
+          retry_countdown_config: settings.retry_countdown_config
+            ? JSON.stringify(settings.retry_countdown_config)
+            : null,
+          max_attempts: settings.max_attempts,
+          delay: settings.delay,
+          timeout: settings.timeout,
+          additional_headers: settings.additional_headers
+            ? JSON.stringify(settings.additional_headers)
+            : null,
+          secret_key_sealed: secrets.sealNullable(body.secret_key),
+          ...sealedAuth(body.auth),
+          notify_email: settings.notify_email,
+          enabled: settings.enabled,
+        })
+        .returning('*')) as WebhookRow[];
+      return row as WebhookRow;
+    },
+
+    async update(accountId: string, id: string, patch: UpdateWebhookBody): Promise<WebhookRow> {
+      return db.transaction(async (trx) => {
+        const current = await find(accountId, id, trx);
+        const merged: Settings = {
+          name: current.name,
+          event_type: current.event_type,
+          target_url: current.target_url,
+          scope: current.scope,
+          goods_owner_id: current.goods_owner_id,
+          retry_policy: current.retry_policy,
+          retry_countdown_config: current.retry_countdown_config as Settings['retry_countdown_config'],
+          max_attempts: current.max_attempts,
+          delay: current.delay,
+          timeout: current.timeout,
+          additional_headers: current.additional_headers,
+          notify_email: current.notify_email,
+          enabled: current.enabled,
+          auth: current.auth_type ? ({ type: current.auth_type } as CreateWebhookBody['auth']) : null,
+          ...patch,
+        };
+        // Switching to another policy drops a countdown config that no longer applies.
+        if (
+          patch.retry_policy &&
+          patch.retry_policy !== 'countdown' &&
+          patch.retry_countdown_config === undefined
+        )
+          merged.retry_countdown_config = null;
+        if (patch.retry_countdown_config && patch.retry_policy === undefined)
+          merged.retry_policy = 'countdown';
+        if (patch.scope === 'automation' && patch.goods_owner_id === undefined) merged.goods_owner_id = null;
+        const problems = crossFieldProblems(merged);
+        if (problems.length) throw new ValidationError(problems);
+        if (patch.target_url !== undefined) await assertSafeTarget(patch.target_url);
+        const update: Record<string, unknown> = { updated_at: trx.fn.now() };
+        for (const key of [
+          'name',
+          'event_type',
+          'target_url',
+          'scope',
+          'goods_owner_id',
+          'retry_policy',
+          'max_attempts',
+          'delay',
+          'timeout',
+          'notify_email',
+        ] as const) {
+          if (merged[key] !== (current as unknown as Record<string, unknown>)[key]) update[key] = merged[key];
+        }
+        update.retry_countdown_config = merged.retry_countdown_config
+          ? JSON.stringify(merged.retry_countdown_config)
+          : null;
+        update.additional_headers = merged.additional_headers
+          ? JSON.stringify(merged.additional_headers)
+          : null;
+        if (patch.secret_key !== undefined) update.secret_key_sealed = secrets.sealNullable(patch.secret_key);
+        if (patch.auth !== undefined) Object.assign(update, sealedAuth(patch.auth));
+        if (patch.enabled !== undefined) {
+          update.enabled = patch.enabled;
+          // Re-enabling clears why it was disabled and restarts the five-day failure clock.
+          if (patch.enabled) Object.assign(update, { disabled_reason: null, failing_since: null });
+          else if (current.enabled) update.disabled_reason = 'disabled by request';
+        }
+        const [row] = (await trx('webhooks').where({ id }).update(update).returning('*')) as WebhookRow[];
+        return row as WebhookRow;
+      });
+    },
+
+    async remove(accountId: string, id: string): Promise<void> {
+      const n = await db('webhooks')
+        .where({ id, account_id: accountId })
+        .whereNull('deleted_at')
+        .update({ deleted_at: db.fn.now(), enabled: false, updated_at: db.fn.now() });
+      if (n === 0) throw new NotFoundError('webhook', id);
+    },
+
+    async list(
+      accountId: string,
+      q: {
+        limit: number;
+        cursor?: string | undefined;
+        event_type?: string | undefined;
+        enabled?: boolean | undefined;
+      },
+    ): Promise<Page<WebhookRow>> {
+      const query = db('webhooks').where({ account_id: accountId }).whereNull('deleted_at').select('*');
+      if (q.event_type !== undefined) query.where({ event_type: q.event_type });
+      if (q.enabled !== undefined) query.where({ enabled: q.enabled });
+      return paginate<WebhookRow>(query, q);
+    },
+
+    assertEnabled(row: WebhookRow): void {
+      if (!row.enabled)
+        throw new ConflictError(
+          `webhook ${row.id} is disabled${row.disabled_reason ? `: ${row.disabled_reason}` : ''}`,
+        );
+    },
+  };
+}
+
+export type WebhooksService = ReturnType<typeof createWebhooksService>;

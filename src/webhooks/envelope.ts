@@ -1,0 +1,51 @@
+import type { SecretBox } from '../secrets';
+
+export interface EnvelopeSource {
+  event_id: string;
+  event_type: string;
+  occurred_at: Date | string;
+  goods_owner_id: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** The JSON body every target receives; the signature covers these exact bytes. */
+export function renderEnvelope(e: EnvelopeSource): string {
+  return JSON.stringify({
+    event: {
+      type: e.event_type,
+      uuid: e.event_id,
+      occurred_at: new Date(e.occurred_at).toISOString(),
+      goods_owner_id: e.goods_owner_id,
+    },
+    payload: e.payload,
+  });
+}
+
+export type WebhookAuth =
+  { type: 'basic'; username: string; password: string } | { type: 'bearer'; token: string };
+
+export function authorizationHeader(auth: WebhookAuth): string {
+  return auth.type === 'basic'
+    ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`
+    : `Bearer ${auth.token}`;
+}
+
+/** Headers besides content-type, user-agent and the webhook-* trio, which the sender adds. */
+export function webhookRequestHeaders(opts: {
+  eventType: string;
+  deliveryId: string;
+  attempt: number;
+  additionalHeaders: Record<string, string> | null;
+  auth: { type: 'basic' | 'bearer'; sealed: string } | null;
+  secrets: SecretBox;
+}): Record<string, string> {
+  const headers: Record<string, string> = { ...(opts.additionalHeaders ?? {}) };
+  if (opts.auth)
+    headers.authorization = authorizationHeader(
+      JSON.parse(opts.secrets.open(opts.auth.sealed)) as WebhookAuth,
+    );
+  headers['x-switchyard-event'] = opts.eventType;
+  headers['x-switchyard-delivery'] = opts.deliveryId;
+  headers['x-switchyard-attempt'] = String(opts.attempt);
+  return headers;
+}

@@ -1,0 +1,136 @@
+import {
+  condition,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  log,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { nextRetryDelayMs } from '../../rules/retryPolicy';
+import {
+  cancelSignal,
+  retryNowSignal,
+  statusQuery,
+  type DeliveryState,
+  type DeliveryStatus,
+} from './signals';
+
+export { cancelSignal, retryNowSignal, statusQuery, type DeliveryState, type DeliveryStatus };
+
+// The attempt activity is one HTTP request plus one database write. Its own retries cover our
+// infrastructure (database down, worker crash); the target's answer is never retried here.
+// Local activities: they run inside the workflow task, so an attempt costs one workflow task and
+// one history event (a marker carrying its result, shown in the Web UI) instead of an activity
+// task's round trip through the server and three events (BENCHMARKS.md). A worker that dies
+// mid-attempt loses its workflow task, which times out and runs the attempt again elsewhere.
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+
+/** Runs started before local activities replay with the ordinary activities their histories record. */
+export const LOCAL_ACTIVITIES_PATCH = 'delivery-local-activities';
+const { attemptDelivery: remoteAttempt } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry,
+});
+const { scheduleRetry: remoteScheduleRetry, finishDelivery: remoteFinishDelivery } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    retry,
+  });
+
+export interface DeliverInput {
+  deliveryId: string;
+  /** Wait before the first attempt (the webhook's `delay`); null: none. */
+  delayMs: number | null;
+  /** 1 for the original delivery; each manual resend of a finished delivery is a new cycle. */
+  cycle: number;
+  /** Attempt numbers continue across cycles so the attempt log stays unambiguous. */
+  firstAttemptNumber: number;
+  /** A test delivery: one attempt, no delay, no retries. */
+  test: boolean;
+}
+
+/** Delivers one event to one webhook: delay, attempts, durable countdown sleeps between them. */
+export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState> {
+  // Decided once, before any command, so a run keeps one kind of activity for its whole life.
+  const { attemptDelivery, scheduleRetry, finishDelivery } = patched(LOCAL_ACTIVITIES_PATCH)
+    ? local
+    : {
+        attemptDelivery: remoteAttempt,
+        scheduleRetry: remoteScheduleRetry,
+        finishDelivery: remoteFinishDelivery,
+      };
+  const status: DeliveryStatus = { state: 'waiting', attempts: 0, nextAttemptAt: null, lastError: null };
+  let wake = false;
+  let cancelled = false;
+  setHandler(retryNowSignal, () => {
+    wake = true;
+  });
+  setHandler(cancelSignal, () => {
+    cancelled = true;
+  });
+  setHandler(statusQuery, () => status);
+
+  const wait = async (ms: number) => {
+    status.nextAttemptAt = new Date(Date.now() + ms).toISOString();
+    await condition(() => wake || cancelled, ms);
+    wake = false;
+  };
+
+  const end = async (state: 'failed' | 'cancelled', reason?: string) => {
+    await finishDelivery({ deliveryId: input.deliveryId, status: state, cycle: input.cycle, reason });
+    status.state = state;
+    status.nextAttemptAt = null;
+    return state;
+  };
+
+  if (input.delayMs && !input.test) await wait(input.delayMs);
+
+  let firstAttemptAt: number | undefined;
+  for (let n = 1; ; n++) {
+    if (cancelled) return end('cancelled', 'cancelled by request');
+    status.state = 'attempting';
+    status.nextAttemptAt = null;
+    // Workflow time, so the one-day window and the countdowns share one clock.
+    firstAttemptAt ??= Date.now();
+    const result = await attemptDelivery({
+      deliveryId: input.deliveryId,
+      number: input.firstAttemptNumber + n - 1,
+      cycle: input.cycle,
+      test: input.test,
+    });
+    status.attempts = n;
+    if (result.outcome === 'delivered') {
+      status.state = 'delivered';
+      status.lastError = null;
+      return 'delivered';
+    }
+    if (result.outcome === 'stopped') {
+      // The activity already settled the delivery (webhook disabled, deleted or gone).
+      log.info('delivery stopped', { reason: result.reason });
+      if (result.reason !== 'webhook deleted' && result.reason !== 'webhook disabled') {
+        return end('failed', result.reason);
+      }
+      status.state = 'failed';
+      status.lastError = result.reason;
+      return 'failed';
+    }
+    status.lastError = result.error;
+    const delay = input.test
+      ? null
+      : nextRetryDelayMs({
+          policy: result.policy,
+          attemptNumber: n,
+          firstAttemptAt,
+          now: Date.now(),
+          random: Math.random, // deterministic inside a workflow
+          retryAfterMs: result.retryAfterMs,
+        });
+    if (cancelled) return end('cancelled', 'cancelled by request');
+    if (delay === null) return end('failed', result.error);
+    status.state = 'retrying';
+    await scheduleRetry({ deliveryId: input.deliveryId, nextAttemptAt: Date.now() + delay });
+    await wait(delay);
+  }
+}

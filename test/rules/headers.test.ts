@@ -1,0 +1,89 @@
+import { describe, it, expect } from 'vitest';
+import { z } from 'zod';
+import { additionalHeadersSchema, checkHeaders, findHeader, MAX_HEADERS } from '../../src/rules/headers';
+
+// As the webhook body embeds it, so paths read like the API's error details.
+const body = z.object({ additional_headers: additionalHeadersSchema });
+const paths = (headers: unknown) => {
+  const r = body.safeParse({ additional_headers: headers });
+  return r.success ? [] : r.error.issues.map((i) => i.path.join('.'));
+};
+
+describe('additionalHeadersSchema', () => {
+  it.each<[string, Record<string, string> | null]>([
+    ['null', null],
+    ['empty', {}],
+    ['simple', { 'X-Api-Key': 'abc123' }],
+    ['authorization (auth checked elsewhere)', { Authorization: 'Bearer x' }],
+    ['user-agent', { 'User-Agent': 'mine' }],
+    ['all tchar', { "!#$%&'*+-.^_`|~09azAZ": 'v' }],
+    ['empty value', { 'X-Empty': '' }],
+    ['tab and spaces', { 'X-T': 'a\tb c' }],
+    ['latin-1', { 'X-L': 'café' }],
+    ['50 headers', Object.fromEntries(Array.from({ length: MAX_HEADERS }, (_, i) => [`X-H${i}`, 'v']))],
+  ])('accepts %s', (_name, headers) => {
+    expect(additionalHeadersSchema.safeParse(headers).success).toBe(true);
+  });
+
+  it.each<[string, unknown, string[]]>([
+    ['space in name', { 'X Foo': 'v' }, ['additional_headers.X Foo']],
+    ['colon in name', { 'X-Foo:': 'v' }, ['additional_headers.X-Foo:']],
+    ['empty name', { '': 'v' }, ['additional_headers.']],
+    ['non-ASCII name', { 'X-Café': 'v' }, ['additional_headers.X-Café']],
+    ['CRLF injection', { 'X-Foo': 'a\r\nX-Evil: 1' }, ['additional_headers.X-Foo']],
+    ['LF', { 'X-Foo': 'a\nb' }, ['additional_headers.X-Foo']],
+    ['NUL', { 'X-Foo': 'a\0b' }, ['additional_headers.X-Foo']],
+    ['other control', { 'X-Foo': 'a\x07b' }, ['additional_headers.X-Foo']],
+    ['DEL', { 'X-Foo': 'a\x7fb' }, ['additional_headers.X-Foo']],
+    ['beyond latin-1', { 'X-Foo': '🔑' }, ['additional_headers.X-Foo']],
+    ['host', { Host: 'evil.example' }, ['additional_headers.Host']],
+    ['content-length', { 'content-length': '5' }, ['additional_headers.content-length']],
+    ['transfer-encoding', { 'Transfer-Encoding': 'chunked' }, ['additional_headers.Transfer-Encoding']],
+    ['connection', { CONNECTION: 'close' }, ['additional_headers.CONNECTION']],
+    ['content-type', { 'Content-Type': 'text/plain' }, ['additional_headers.Content-Type']],
+    ['keep-alive', { 'Keep-Alive': '5' }, ['additional_headers.Keep-Alive']],
+    ['upgrade', { Upgrade: 'h2c' }, ['additional_headers.Upgrade']],
+    ['expect', { Expect: '100-continue' }, ['additional_headers.Expect']],
+    ['webhook-signature', { 'Webhook-Signature': 'v1,x' }, ['additional_headers.Webhook-Signature']],
+    ['webhook-id', { 'webhook-id': 'x' }, ['additional_headers.webhook-id']],
+    ['any webhook-*', { 'Webhook-Anything': 'x' }, ['additional_headers.Webhook-Anything']],
+    ['x-switchyard-*', { 'X-Switchyard-Event': 'x' }, ['additional_headers.X-Switchyard-Event']],
+    ['case-duplicate', { 'X-A': '1', 'x-a': '2' }, ['additional_headers.x-a']],
+    ['value too long', { 'X-Big': 'a'.repeat(8_193) }, ['additional_headers.X-Big']],
+    ['name too long', { ['X'.repeat(257)]: 'v' }, [`additional_headers.${'X'.repeat(257)}`]],
+    [
+      'too many',
+      Object.fromEntries(Array.from({ length: MAX_HEADERS + 1 }, (_, i) => [`X-H${i}`, 'v'])),
+      ['additional_headers'],
+    ],
+    [
+      'several bad at once',
+      { Host: 'x', 'X-Ok': 'fine', 'X-Bad': 'a\r\n' },
+      ['additional_headers.Host', 'additional_headers.X-Bad'],
+    ],
+    ['non-string value', { 'X-Num': 5 }, ['additional_headers.X-Num']],
+    ['array', ['X-Foo'], ['additional_headers']],
+    ['string', 'X-Foo: bar', ['additional_headers']],
+  ])('rejects %s', (_name, headers, expected) => {
+    expect(paths(headers)).toEqual(expected);
+  });
+
+  it('gives readable messages', () => {
+    expect(checkHeaders({ 'X-Foo': 'a\r\nb', Host: 'x', 'a b': 'c' }).map((i) => i.message)).toEqual([
+      'header value must not contain CR, LF, NUL or other control characters',
+      'header Host is set by Switchyard and cannot be overridden',
+      "header name must be an HTTP token (letters, digits and !#$%&'*+-.^_`|~)",
+    ]);
+  });
+});
+
+describe('findHeader', () => {
+  it.each<[Record<string, string> | null, string, string | undefined]>([
+    [{ Authorization: 'Bearer x' }, 'authorization', 'Bearer x'],
+    [{ authorization: 'Basic y' }, 'Authorization', 'Basic y'],
+    [{ 'X-Other': 'z' }, 'authorization', undefined],
+    [null, 'authorization', undefined],
+  ])('%j has %s → %s', (headers, name, expected) => {
+    expect(findHeader(headers, name)).toBe(expected);
+  });
+});
