@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { durationSchema, parseDuration } from '../../rules/duration';
+import { headersSchema } from '../../rules/headers';
+import { isJobType } from '../../rules/jobTypes';
+import { secretKeySchema } from '../../rules/signature';
+import { listQuery, timestamp } from './common';
+
+const MAX_DURATION_MS = 366 * 86_400_000;
+
+/** A contract duration within [minMs, 366d]; malformed values get only the format message. */
+function boundedDuration(minMs: number, message: string) {
+  return durationSchema.refine((s) => {
+    let ms: number;
+    try {
+      ms = parseDuration(s);
+    } catch {
+      return true;
+    }
+    return ms >= minMs && ms <= MAX_DURATION_MS;
+  }, message);
+}
+
+/** Periods (how often): at least a second, so a typo cannot make a tight loop. */
+export const periodSchema = boundedDuration(1_000, 'must be between 1s and 366d');
+/** Delays, shifts and jitter: zero is allowed. */
+export const delaySchema = boundedDuration(0, 'must be at most 366d');
+
+/** `{<job_type>: settings}` whose keys must be catalogue job types. */
+function jobMap<T extends z.ZodType>(settings: T) {
+  return z.record(z.string(), settings).superRefine((map, ctx) => {
+    for (const key of Object.keys(map)) {
+      if (!isJobType(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'is not a known job type (see GET /v1/job-types)',
+        });
+    }
+  });
+}
+
+export const webhookJobSettings = z
+  .strictObject({
+    delay: delaySchema
+      .nullable()
+      .default(null)
+      .meta({ description: 'Wait after the first webhook; null: none' }),
+    emergency_job_period: periodSchema
+      .nullable()
+      .default(null)
+      .meta({ description: 'Run anyway when no webhook job succeeded for this long; null: never' }),
+  })
+  .meta({ id: 'WebhookJobSettings' });
+
+export const recurringJobSettings = z
+  .strictObject({
+    main_job_period: periodSchema
+      .nullable()
+      .meta({ description: 'How often the job runs; null: it does not run' }),
+    delay: delaySchema.nullable().default(null).meta({
+      description: 'How much earlier within the period the job runs; must be shorter than main_job_period',
+    }),
+    jitter: delaySchema
+      .nullable()
+      .default(null)
+      .meta({ description: 'Random extra delay of up to this much' }),
+  })
+  .meta({ id: 'BetaRecurringJobSettings' });
+
+export const webhookJobsSchema = jobMap(webhookJobSettings);
+export const recurringJobsSchema = jobMap(recurringJobSettings);
+
+const connectorFields = {
+  url: z.string().min(1).max(2048).meta({ description: 'Where job runs are POSTed (public addresses only)' }),
+  headers: headersSchema
+    .nullable()
+    .optional()
+    .meta({ description: 'Sent with every job run; stored encrypted, never returned' }),
+  secret_key: secretKeySchema
+    .nullable()
+    .optional()
+    .meta({ description: 'Signs job runs like webhooks (Standard Webhooks); never returned' }),
+};
+
+export const connectorInput = z.strictObject(connectorFields);
+export const connectorPatch = z.strictObject({ ...connectorFields, url: connectorFields.url.optional() });
+
+const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const kind = z.enum(['sales', 'fulfillment']);
+const release = z.enum(['stable', 'beta']);
+const mode = z.enum(['webhook', 'recurring']);
+
+export const createChannelBody = z
+  .strictObject({
+    name,
+    kind,
+    release,
+    mode,
+    connector: connectorInput,
+    webhook_jobs: webhookJobsSchema.nullable().default({}),
+    recurring_jobs: recurringJobsSchema
+      .nullable()
+      .default({})
+      .meta({ description: 'Beta channels only (422 on a stable channel)' }),
+  })
+  .meta({ id: 'CreateChannel' });
+
+export const patchChannelBody = z
+  .strictObject({
+    name: name.optional(),
+    kind: kind.optional(),
+    release: release.optional(),
+    mode: mode.optional(),
+    connector: connectorPatch.optional(),
+    webhook_jobs: webhookJobsSchema.nullable().optional(),
+    recurring_jobs: recurringJobsSchema.nullable().optional(),
+  })
+  .meta({
+    id: 'PatchChannel',
+    description:
+      'Each field given replaces the stored one (webhook_jobs and recurring_jobs as whole maps); connector fields merge, null removes headers or secret_key.',
+  });
+
+export const channelSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind,
+    release,
+    mode,
+    connector: z.object({ url: z.string(), header_names: z.array(z.string()), has_secret_key: z.boolean() }),
+    webhook_jobs: z.record(z.string(), webhookJobSettings),
+    recurring_jobs: z.record(z.string(), recurringJobSettings),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Channel' });
+
+export const createdChannelSchema = channelSchema
+  .extend({
+    inbound_token: z.string().meta({
+      description: 'Bearer token for POST /v1/inbound/{channel_id}/{job_type}; shown once, stored hashed',
+    }),
+  })
+  .meta({ id: 'CreatedChannel' });
+
+export const channelListQuery = listQuery.extend({
+  kind: kind.optional(),
+  release: release.optional(),
+  mode: mode.optional(),
+});
+
+export const channelJobParams = z.object({
+  id: z.string().min(1).max(200),
+  job_type: z.string().min(1).max(100),
+});
+export const inboundParams = z.object({
+  channel_id: z.string().min(1).max(200),
+  job_type: z.string().min(1).max(100),
+});

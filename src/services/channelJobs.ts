@@ -1,0 +1,79 @@
+import { ids } from '../constants';
+import type { Db } from '../db/knex';
+import type { Automation } from './automation';
+import { loadChannel } from './channelRows';
+
+export interface ChannelJobView {
+  type: string;
+  mode: 'webhook' | 'recurring';
+  source: 'channel' | 'account';
+  settings: Record<string, unknown>;
+  schedule_id: string | null;
+  next_run_times: string[];
+  emergency_due_at: string | null;
+}
+
+/**
+ * GET /v1/channels/{id}/jobs: the jobs of the channel's current mode, with what Temporal says
+ * about them (next fire times of the Schedule, or the pending emergency deadline).
+ */
+export function createChannelJobsView(db: Db, automation: Automation) {
+  return async function jobs(accountId: string, channelId: string): Promise<ChannelJobView[]> {
+    const channel = await loadChannel(db, accountId, channelId);
+    if (channel.mode === 'webhook') {
+      return Promise.all(
+        Object.entries(channel.webhook_jobs).map(async ([type, settings]) => ({
+          type,
+          mode: 'webhook' as const,
+          source: 'channel' as const,
+          settings,
+          schedule_id: null,
+          next_run_times: [],
+          emergency_due_at: settings.emergency_job_period
+            ? await automation.emergencyDueAt(channel.id, type)
+            : null,
+        })),
+      );
+    }
+    if (channel.release === 'beta') {
+      return Promise.all(
+        Object.entries(channel.recurring_jobs).map(async ([type, settings]) => {
+          const scheduleId = settings.main_job_period ? ids.betaSchedule(channel.id, type) : null;
+          return {
+            type,
+            mode: 'recurring' as const,
+            source: 'channel' as const,
+            settings,
+            schedule_id: scheduleId,
+            next_run_times: scheduleId ? await automation.nextRunTimes(scheduleId) : [],
+            emergency_due_at: null,
+          };
+        }),
+      );
+    }
+    // A stable channel in recurring mode runs the account's recurring jobs.
+    const rows = (await db('account_recurring_jobs')
+      .where({ account_id: accountId })
+      .orderBy('job_type')) as Array<{
+      job_type: string;
+      enabled: boolean;
+      period: string | null;
+      shift: string | null;
+      jitter: string | null;
+    }>;
+    return Promise.all(
+      rows.map(async (r) => {
+        const scheduleId = r.period ? ids.stableSchedule(accountId, r.job_type) : null;
+        return {
+          type: r.job_type,
+          mode: 'recurring' as const,
+          source: 'account' as const,
+          settings: { enabled: r.enabled, period: r.period, shift: r.shift, jitter: r.jitter },
+          schedule_id: scheduleId,
+          next_run_times: scheduleId ? await automation.nextRunTimes(scheduleId) : [],
+          emergency_due_at: null,
+        };
+      }),
+    );
+  };
+}

@@ -1,0 +1,191 @@
+import type { Knex } from 'knex';
+import { TASK_QUEUE } from '../constants';
+import { paginate } from '../db/paginate';
+import { AppError, UnavailableError, ValidationError } from '../errors';
+import { newId, randomToken } from '../ids';
+import { channelConfigProblems } from '../rules/channelConfig';
+import { checkTargetUrl } from '../rules/urlSafety';
+import { createAutomation, type ChannelAutomation } from './automation';
+import { automationOf, loadChannel, presentChannel, type ChannelRow, type ChannelView } from './channelRows';
+import { createChannelJobsView } from './channelJobs';
+import { createTriggers, sha256 } from './triggers';
+import { createJobRunsService } from './jobRuns';
+import { createRecurringJobsService } from './recurringJobs';
+import { reconcileAll } from './reconcile';
+import type { ServiceDeps } from './index';
+
+type Kind = 'sales' | 'fulfillment';
+type Release = 'stable' | 'beta';
+type Mode = 'webhook' | 'recurring';
+
+export interface ConnectorInput {
+  url: string;
+  headers?: Record<string, string> | null | undefined;
+  secret_key?: string | null | undefined;
+}
+
+export interface CreateChannelInput {
+  name: string;
+  kind: Kind;
+  release: Release;
+  mode: Mode;
+  connector: ConnectorInput;
+  webhook_jobs: ChannelRow['webhook_jobs'] | null;
+  recurring_jobs: ChannelRow['recurring_jobs'] | null;
+}
+
+export type PatchChannelInput = Partial<Omit<CreateChannelInput, 'connector'>> & {
+  connector?: Partial<ConnectorInput> | undefined;
+};
+
+export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: string } = {}) {
+  const { db, temporal, config, secrets, logger } = deps;
+  const taskQueue = opts.taskQueue ?? TASK_QUEUE;
+  const automation = createAutomation(temporal, { taskQueue, searchAttributes: deps.searchAttributes });
+
+  const headerNames = (row: ChannelRow) =>
+    row.connector_headers ? Object.keys(JSON.parse(secrets.open(row.connector_headers)) as object) : [];
+  const present = (row: ChannelRow): ChannelView => presentChannel(row, headerNames(row));
+
+  async function checkConnectorUrl(url: string): Promise<void> {
+    const verdict = await checkTargetUrl(url, { allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS });
+    if (!verdict.ok) throw ValidationError.field('connector.url', verdict.reason);
+  }
+
+  function checkConfig(c: { release: Release; recurring_jobs: ChannelRow['recurring_jobs'] }): void {
+    const problems = channelConfigProblems(c);
+    if (problems.length) throw new ValidationError(problems);
+  }
+
+  /**
+   * A channel change and the Temporal changes it implies, in one transaction: when Temporal
+   * refuses, nothing is written, and whatever Temporal already changed is put back (best effort;
+   * start-up reconciliation is the backstop).
+   */
+  async function changeChannel<T>(
+    work: (
+      trx: Knex.Transaction,
+    ) => Promise<{ result: T; before: ChannelAutomation | null; after: ChannelAutomation | null }>,
+  ): Promise<T> {
+    let change: { before: ChannelAutomation | null; after: ChannelAutomation | null } | undefined;
+    try {
+      return await db.transaction(async (trx) => {
+        const done = await work(trx);
+        change = done;
+        await automation.syncChannel(done.before, done.after);
+        return done.result;
+      });
+    } catch (err) {
+      if (!change || err instanceof AppError) throw err;
+      const { before, after } = change;
+      await automation
+        .syncChannel(after, before)
+        .catch((e: unknown) =>
+          logger.warn({ err: e }, 'could not restore Temporal after a failed channel change'),
+        );
+      logger.warn({ err }, 'channel change refused: Temporal did not accept it');
+      throw new UnavailableError(
+        `Temporal did not accept the change (${(err as Error).message}); nothing was changed.`,
+      );
+    }
+  }
+
+  return {
+    automation,
+
+    async create(
+      accountId: string,
+      input: CreateChannelInput,
+    ): Promise<{ channel: ChannelView; inboundToken: string }> {
+      const recurring = input.recurring_jobs ?? {};
+      checkConfig({ release: input.release, recurring_jobs: recurring });
+      await checkConnectorUrl(input.connector.url);
+      const inboundToken = `syin_${randomToken(24)}`;
+      return changeChannel(async (trx) => {
+        const [row] = (await trx('channels')
+          .insert({
+            id: newId('chn'),
+            account_id: accountId,
+            name: input.name,
+            kind: input.kind,
+            release: input.release,
+            mode: input.mode,
+            connector_url: input.connector.url,
+            connector_headers: input.connector.headers
+              ? secrets.seal(JSON.stringify(input.connector.headers))
+              : null,
+            connector_secret: secrets.sealNullable(input.connector.secret_key),
+            webhook_jobs: JSON.stringify(input.webhook_jobs ?? {}),
+            recurring_jobs: JSON.stringify(recurring),
+            inbound_token_hash: sha256(inboundToken).toString('hex'),
+          })
+          .returning('*')) as ChannelRow[];
+        return { result: { channel: present(row!), inboundToken }, before: null, after: automationOf(row!) };
+      });
+    },
+
+    async list(
+      accountId: string,
+      q: { limit: number; cursor?: string | undefined; kind?: Kind; release?: Release; mode?: Mode },
+    ) {
+      const query = db('channels').where({ account_id: accountId }).select('*');
+      for (const key of ['kind', 'release', 'mode'] as const) if (q[key]) query.where(key, q[key]);
+      const page = await paginate<ChannelRow>(query, q);
+      return { data: page.data.map(present), next_cursor: page.next_cursor };
+    },
+
+    async get(accountId: string, id: string): Promise<ChannelView> {
+      return present(await loadChannel(db, accountId, id));
+    },
+
+    async update(accountId: string, id: string, patch: PatchChannelInput): Promise<ChannelView> {
+      if (patch.connector?.url !== undefined) await checkConnectorUrl(patch.connector.url);
+      return changeChannel(async (trx) => {
+        const row = await loadChannel(trx, accountId, id, true);
+        const c = patch.connector ?? {};
+        const release = patch.release ?? row.release;
+        const recurring =
+          patch.recurring_jobs === undefined ? row.recurring_jobs : (patch.recurring_jobs ?? {});
+        checkConfig({ release, recurring_jobs: recurring });
+        const fields: Record<string, unknown> = {
+          name: patch.name ?? row.name,
+          kind: patch.kind ?? row.kind,
+          release,
+          mode: patch.mode ?? row.mode,
+          connector_url: c.url ?? row.connector_url,
+          webhook_jobs: JSON.stringify(
+            patch.webhook_jobs === undefined ? row.webhook_jobs : (patch.webhook_jobs ?? {}),
+          ),
+          recurring_jobs: JSON.stringify(recurring),
+          updated_at: trx.fn.now(),
+        };
+        if (c.headers !== undefined)
+          fields.connector_headers = c.headers ? secrets.seal(JSON.stringify(c.headers)) : null;
+        if (c.secret_key !== undefined) fields.connector_secret = secrets.sealNullable(c.secret_key);
+        const [updated] = (await trx('channels').where({ id }).update(fields).returning('*')) as ChannelRow[];
+        return { result: present(updated!), before: automationOf(row), after: automationOf(updated!) };
+      });
+    },
+
+    async remove(accountId: string, id: string): Promise<void> {
+      await changeChannel(async (trx) => {
+        const row = await loadChannel(trx, accountId, id, true);
+        await trx('channels').where({ id }).del();
+        // Runs still waiting out a delay will find no channel: say so now rather than after the delay.
+        await trx('job_runs')
+          .where({ channel_id: id, status: 'pending' })
+          .update({ status: 'failed', error: 'the channel was deleted', finished_at: trx.fn.now() });
+        return { result: undefined, before: automationOf(row), after: null };
+      });
+    },
+
+    ...createTriggers({ db, temporal, automation, taskQueue }),
+
+    jobs: createChannelJobsView(db, automation),
+    runs: createJobRunsService(db),
+    recurring: createRecurringJobsService(db, automation, logger),
+    reconcileAll: () => reconcileAll(db, temporal, automation, logger),
+  };
+}
+
+export type ChannelsService = ReturnType<typeof createChannelsService>;

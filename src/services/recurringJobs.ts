@@ -1,0 +1,99 @@
+import { ids } from '../constants';
+import type { Db } from '../db/knex';
+import { NotFoundError, UnavailableError, ValidationError } from '../errors';
+import type { Logger } from '../logger';
+import { stableSettingProblems } from '../rules/channelConfig';
+import { isJobType, JOB_TYPE_NAMES } from '../rules/jobTypes';
+import { toIso } from '../api/schemas/common';
+import { stableTarget, type Automation, type StableSetting } from './automation';
+
+interface Row extends StableSetting {
+  updated_at: Date;
+}
+
+export interface StableSettingInput {
+  enabled: boolean;
+  period: string | null;
+  shift: string | null;
+  jitter: string | null;
+}
+
+/**
+ * Account-level recurring jobs: one Temporal Schedule per (account, job type), whose action runs
+ * the job for every stable channel of the account in recurring mode. Beta schedules are never
+ * touched from here.
+ */
+export function createRecurringJobsService(db: Db, automation: Automation, logger: Logger) {
+  async function view(accountId: string, jobType: string, row: Row | undefined) {
+    const scheduleId = row?.period ? ids.stableSchedule(accountId, jobType) : null;
+    return {
+      job_type: jobType,
+      enabled: row?.enabled ?? false,
+      period: row?.period ?? null,
+      shift: row?.shift ?? null,
+      jitter: row?.jitter ?? null,
+      schedule_id: scheduleId,
+      next_run_times: scheduleId ? await automation.nextRunTimes(scheduleId) : [],
+      updated_at: toIso(row?.updated_at),
+    };
+  }
+
+  function known(jobType: string): void {
+    if (!isJobType(jobType)) throw new NotFoundError('job type', jobType);
+  }
+
+  return {
+    /** Every job type of the catalogue; the ones never configured read as disabled with no period. */
+    async list(accountId: string) {
+      const rows = (await db('account_recurring_jobs').where({ account_id: accountId })) as Row[];
+      const byType = new Map(rows.map((r) => [r.job_type, r]));
+      return Promise.all(JOB_TYPE_NAMES.map((t) => view(accountId, t, byType.get(t))));
+    },
+
+    async get(accountId: string, jobType: string) {
+      known(jobType);
+      const row = (await db('account_recurring_jobs')
+        .where({ account_id: accountId, job_type: jobType })
+        .first()) as Row | undefined;
+      return view(accountId, jobType, row);
+    },
+
+    async put(accountId: string, jobType: string, input: StableSettingInput) {
+      known(jobType);
+      const problems = stableSettingProblems(input);
+      if (problems.length) throw new ValidationError(problems);
+      const scheduleId = ids.stableSchedule(accountId, jobType);
+      const next: StableSetting = { account_id: accountId, job_type: jobType, ...input };
+      let previous: StableSetting | undefined;
+      let touched = false;
+      try {
+        const row = await db.transaction(async (trx) => {
+          previous = (await trx('account_recurring_jobs')
+            .where({ account_id: accountId, job_type: jobType })
+            .forUpdate()
+            .first()) as Row | undefined;
+          const [saved] = (await trx('account_recurring_jobs')
+            .insert({ ...next, updated_at: trx.fn.now() })
+            .onConflict(['account_id', 'job_type'])
+            .merge()
+            .returning('*')) as Row[];
+          touched = true;
+          await automation.syncSchedule(scheduleId, stableTarget(next));
+          return saved!;
+        });
+        return view(accountId, jobType, row);
+      } catch (err) {
+        if (!touched) throw err;
+        const restore = previous ? stableTarget(previous) : null;
+        await automation
+          .syncSchedule(scheduleId, restore)
+          .catch((e: unknown) =>
+            logger.warn({ err: e, scheduleId }, 'could not restore a schedule after a failed change'),
+          );
+        throw new UnavailableError(
+          `Temporal did not accept the change (${(err as Error).message}); nothing was changed.`,
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { ids } from '../constants';
+import type { Db } from '../db/knex';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../errors';
+import { newId } from '../ids';
+import { durationMs } from '../rules/duration';
+import { isJobType } from '../rules/jobTypes';
+import { inboundSignal, jobRunWorkflowId, workflowNames } from '../workflows/channels/definitions';
+import type { Automation } from './automation';
+import { loadChannel, type ChannelRow } from './channelRows';
+
+/** Inbound bodies kept per run: beyond these, webhooks still join the run but only count. */
+export const MAX_KEPT_PAYLOADS = 1000;
+export const MAX_KEPT_PAYLOAD_BYTES = 5 * 1024 * 1024;
+
+export const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** What starts job runs from the API: inbound webhooks and manual runs. */
+export function createTriggers({
+  db,
+  temporal,
+  automation,
+  taskQueue,
+}: {
+  db: Db;
+  temporal: Client;
+  automation: Automation;
+  taskQueue: string;
+}) {
+  return {
+    /**
+     * An inbound webhook. Checks in order: the channel exists (404), the token is its own (401),
+     * it is in webhook mode and configures the job type (409). Joins the run that is still waiting
+     * out its delay, or makes a new one, and signals-with-start the channel's webhookJob workflow
+     * inside the same transaction, so a refused signal writes nothing.
+     */
+    async inbound(
+      channelId: string,
+      jobType: string,
+      token: string | undefined,
+      payload: unknown,
+    ): Promise<{ jobRunId: string }> {
+      const channel = (await db('channels').where({ id: channelId }).first()) as ChannelRow | undefined;
+      if (!channel) throw new NotFoundError('channel', channelId);
+      const expected = Buffer.from(channel.inbound_token_hash, 'hex');
+      if (!token || !timingSafeEqual(sha256(token), expected)) {
+        throw new UnauthorizedError(
+          'Missing or invalid inbound token. Send Authorization: Bearer <inbound_token>.',
+        );
+      }
+      if (channel.mode !== 'webhook') {
+        throw new ConflictError(
+          `Channel ${channelId} is in ${channel.mode} mode; inbound webhooks need webhook mode.`,
+        );
+      }
+      const setting = channel.webhook_jobs[jobType];
+      if (!setting) throw new ConflictError(`Channel ${channelId} has no webhook job ${jobType}.`);
+      const delayMs = durationMs(setting.delay) ?? 0;
+      const body = JSON.stringify(payload ?? null);
+      const bytes = Buffer.byteLength(body);
+
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction(async (trx) => {
+            const pending = (await trx('job_runs')
+              .where({ channel_id: channelId, job_type: jobType, trigger: 'webhook', status: 'pending' })
+              .forUpdate()
+              .first('id', 'trigger_count', 'payload_bytes')) as
+              { id: string; trigger_count: number; payload_bytes: number } | undefined;
+            let jobRunId: string;
+            if (pending) {
+              jobRunId = pending.id;
+              const keep =
+                pending.trigger_count < MAX_KEPT_PAYLOADS &&
+                pending.payload_bytes + bytes <= MAX_KEPT_PAYLOAD_BYTES;
+              await trx('job_runs')
+                .where({ id: jobRunId })
+                .update({
+                  trigger_count: trx.raw('trigger_count + 1'),
+                  ...(keep
+                    ? {
+                        trigger_payloads: trx.raw('trigger_payloads || ?::jsonb', [`[${body}]`]),
+                        payload_bytes: trx.raw('payload_bytes + ?', [bytes]),
+                      }
+                    : {}),
+                });
+            } else {
+              jobRunId = newId('jrun');
+              await trx('job_runs').insert({
+                id: jobRunId,
+                account_id: channel.account_id,
+                channel_id: channelId,
+                job_type: jobType,
+                trigger: 'webhook',
+                status: 'pending',
+                scheduled_for: new Date(Date.now() + delayMs),
+                trigger_payloads: `[${body}]`,
+                trigger_count: 1,
+                payload_bytes: bytes,
+                workflow_id: jobRunWorkflowId(jobRunId),
+              });
+            }
+            await temporal.workflow.signalWithStart(workflowNames.webhookJob, {
+              workflowId: ids.webhookJob(channelId, jobType),
+              taskQueue,
+              args: [{ accountId: channel.account_id, channelId, jobType }],
+              signal: inboundSignal,
+              signalArgs: [{ jobRunId, delayMs }],
+              staticSummary: `webhook jobs: ${jobType} for channel ${channelId}`,
+              ...(await automation.attributes({ accountId: channel.account_id, channelId, jobType })),
+            });
+            return { jobRunId };
+          });
+        } catch (err) {
+          // Two first webhooks at once: the partial unique index lets one insert; the other joins it.
+          if ((err as { code?: string }).code === '23505' && attempt < 3) continue;
+          throw err;
+        }
+      }
+    },
+
+    /** A manual run: now, once, whatever the channel's mode. */
+    async runNow(accountId: string, channelId: string, jobType: string): Promise<{ jobRunId: string }> {
+      if (!isJobType(jobType)) throw new NotFoundError('job type', jobType);
+      await loadChannel(db, accountId, channelId);
+      const jobRunId = newId('jrun');
+      await db.transaction(async (trx) => {
+        await trx('job_runs').insert({
+          id: jobRunId,
+          account_id: accountId,
+          channel_id: channelId,
+          job_type: jobType,
+          trigger: 'manual',
+          status: 'pending',
+          scheduled_for: new Date(),
+          workflow_id: jobRunWorkflowId(jobRunId),
+        });
+        await temporal.workflow.start(workflowNames.runJob, {
+          workflowId: jobRunWorkflowId(jobRunId),
+          taskQueue,
+          args: [{ jobRunId }],
+          staticSummary: `manual ${jobType} for channel ${channelId}`,
+          ...(await automation.attributes({ accountId, channelId, jobType })),
+        });
+      });
+      return { jobRunId };
+    },
+  };
+}
