@@ -1,0 +1,180 @@
+import { Pool } from 'undici';
+
+export interface Answer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are read freely
+  body: any;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A keep-alive client of the Switchyard REST API (undici Pool, one connection per concurrent request). */
+export class Api {
+  readonly pool: Pool;
+
+  constructor(
+    readonly baseUrl: string,
+    connections: number,
+  ) {
+    this.pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  async call(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    key: string,
+    body?: unknown,
+  ): Promise<Answer> {
+    const res = await this.pool.request({
+      method,
+      path,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.statusCode, body: parsed };
+  }
+
+  /** Waits until GET /readyz answers 200 (database and Temporal reachable). */
+  async waitReady(timeoutMs = 120_000, alive: () => boolean = () => true): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (!alive()) throw new Error('the API process exited');
+      try {
+        const r = await this.call('GET', '/readyz', '');
+        if (r.status === 200) return;
+        last = JSON.stringify(r.body);
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await sleep(250);
+    }
+    throw new Error(`the API at ${this.baseUrl} was not ready within ${timeoutMs / 1000} s: ${last}`);
+  }
+
+  async createAccount(adminKey: string, name: string): Promise<{ id: string; key: string }> {
+    const r = await this.call('POST', '/v1/accounts', adminKey, { name });
+    if (r.status !== 201)
+      throw new Error(`POST /v1/accounts answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return { id: r.body.id, key: r.body.api_key };
+  }
+
+  /** `count` webhooks for `eventType`, webhook number h posting to `<receiverUrl>/h/<h>`. */
+  async createWebhooks(
+    key: string,
+    count: number,
+    o: {
+      receiverUrl: string;
+      eventType: string;
+      countdownSeconds: number;
+      maxAttempts: number;
+      timeout: string;
+      secretKey?: string;
+      firstIndex?: number;
+    },
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    for (let h = o.firstIndex ?? 0; h < (o.firstIndex ?? 0) + count; h++) {
+      const r = await this.call('POST', '/v1/webhooks', key, {
+        name: `bench ${h}`,
+        event_type: o.eventType,
+        target_url: `${o.receiverUrl}/h/${h}`,
+        retry_countdown_config: { choice: 'fixed', kwargs: { seconds: o.countdownSeconds } },
+        max_attempts: o.maxAttempts,
+        timeout: o.timeout,
+        ...(o.secretKey ? { secret_key: o.secretKey } : {}),
+      });
+      if (r.status !== 201)
+        throw new Error(`POST /v1/webhooks answered ${r.status}: ${JSON.stringify(r.body)}`);
+      ids.push(r.body.id);
+    }
+    return ids;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+export interface PostResult {
+  id: string;
+  /** performance.now() when the first POST for this event started. */
+  start: number;
+  /** performance.now() when it was accepted (or finally refused). */
+  end: number;
+  status: number;
+  accepted: boolean;
+  tries: number;
+  error?: string;
+}
+
+export interface PostPlan {
+  key: string;
+  ids: string[];
+  type: string;
+  concurrency: number;
+  /** Events per second (paced, open loop up to `concurrency` in flight); 0: as fast as possible. */
+  rate: number;
+  /** Extra tries for a refused POST (same id: ingestion is idempotent), as a real producer would. */
+  retries: number;
+  /** Bound on the whole posting phase. */
+  deadlineMs: number;
+  onDone?: (r: PostResult) => void;
+  /** Stops posting new events (drills). */
+  stop?: () => boolean;
+}
+
+/** Posts one event per id at the given concurrency (and rate); returns one result per id that was tried. */
+export async function postEvents(api: Api, plan: PostPlan): Promise<PostResult[]> {
+  const results: PostResult[] = [];
+  const t0 = performance.now();
+  const deadline = t0 + plan.deadlineMs;
+  let next = 0;
+  const payload = { order_id: 'ORD-1', lines: [{ sku: 'SKU-1', qty: 2 }], note: 'switchyard bench' };
+  const lane = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= plan.ids.length || performance.now() > deadline || plan.stop?.()) return;
+      if (plan.rate > 0) {
+        const due = t0 + (i * 1000) / plan.rate;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+      }
+      const id = plan.ids[i]!;
+      const r: PostResult = { id, start: performance.now(), end: 0, status: 0, accepted: false, tries: 0 };
+      for (let t = 0; t <= plan.retries && performance.now() < deadline; t++) {
+        r.tries++;
+        try {
+          const a = await api.call('POST', '/v1/events', plan.key, { id, type: plan.type, payload });
+          r.status = a.status;
+          if (a.status === 202 || a.status === 200) {
+            r.accepted = true;
+            break;
+          }
+          r.error = JSON.stringify(a.body)?.slice(0, 300);
+        } catch (err) {
+          r.status = 0;
+          r.error = (err as Error).message;
+        }
+        if (t < plan.retries) await sleep(Math.min(250 * 2 ** t, 2000));
+      }
+      r.end = performance.now();
+      results.push(r);
+      plan.onDone?.(r);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, lane));
+  return results;
+}
