@@ -78,6 +78,8 @@ interface DeliveryContext {
   deleted_at: Date | null;
   failing_since: Date | null;
   name: string | null;
+  /** This attempt number's recorded answer, when an earlier execution of the attempt got that far. */
+  recorded: { status_code: number | null; error: string | null; started_at: string } | null;
 }
 
 function policyOf(
@@ -92,6 +94,33 @@ function policyOf(
   }
   return { policy: row.retry_policy };
 }
+
+/**
+ * The outcome of an attempt that was already made and recorded. A local activity runs again when
+ * its workflow task does not complete (a worker crash after the attempt, a completion the server
+ * refused): the receiver must not get that attempt twice. Only the Retry-After hint is not kept.
+ */
+function recordedOutcome(
+  ctx: DeliveryContext,
+  recorded: NonNullable<DeliveryContext['recorded']>,
+): AttemptResult {
+  const startedAt = new Date(recorded.started_at).getTime();
+  const code = recorded.status_code;
+  if (code !== null && code >= 200 && code < 300) {
+    return { outcome: 'delivered', startedAt, statusCode: code };
+  }
+  if (code === 410) return { outcome: 'stopped', startedAt, reason: GONE_REASON };
+  return {
+    outcome: 'failed',
+    startedAt,
+    statusCode: code,
+    error: recorded.error ?? 'failed',
+    retryAfterMs: undefined,
+    policy: policyOf(ctx),
+  };
+}
+
+const GONE_REASON = 'the target answered 410 Gone';
 
 function notificationId(kind: string, key: string): string {
   return `ntf_${createHash('sha256').update(`${kind}:${key}`).digest('hex').slice(0, 24)}`;
@@ -179,7 +208,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     }
   }
 
-  async function loadContext(conn: Knex, deliveryId: string): Promise<DeliveryContext> {
+  async function loadContext(conn: Knex, deliveryId: string, attemptNumber = 0): Promise<DeliveryContext> {
     const row = (await conn('deliveries as d')
       .join('webhooks as w', 'w.id', 'd.webhook_id')
       .join('events as e', function () {
@@ -210,6 +239,11 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         'w.deleted_at',
         'w.failing_since',
         'w.name',
+        conn.raw(
+          `(select json_build_object('status_code', a.status_code, 'error', a.error, 'started_at', a.started_at)
+              from delivery_attempts a where a.delivery_id = d.id and a.number = ?) as recorded`,
+          [attemptNumber],
+        ),
       )) as DeliveryContext | undefined;
     if (!row) throw new Error(`delivery ${deliveryId} not found`);
     return row;
@@ -354,7 +388,8 @@ export function createDeliveryActivities(deps: ActivityDeps) {
 
     /** One attempt: POST the signed envelope, record the answer, and settle what follows from it. */
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
-      const ctx = await loadContext(db, input.deliveryId);
+      const ctx = await loadContext(db, input.deliveryId, input.number);
+      if (ctx.recorded) return recordedOutcome(ctx, ctx.recorded);
       const startedAt = await now();
       if (ctx.deleted_at || !ctx.enabled) {
         const reason = ctx.deleted_at ? 'webhook deleted' : 'webhook disabled';
@@ -450,7 +485,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
             .update({ failing_since: startedAt });
         }
         let stopReason: string | null = null;
-        if (result.statusCode === 410) stopReason = 'the target answered 410 Gone';
+        if (result.statusCode === 410) stopReason = GONE_REASON;
         else if (
           !input.test &&
           startedAt.getTime() - new Date(failingSince).getTime() >= FAILING_DISABLE_AFTER_MS

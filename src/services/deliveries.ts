@@ -61,14 +61,14 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     return row;
   }
 
-  async function startDelivery(
+  function startOptions(
     row: DeliveryRow,
     webhook: WebhookRow,
     eventType: string,
     goodsOwnerId: string | null,
     input: DeliverInput,
   ) {
-    const options = {
+    return {
       taskQueue: TASK_QUEUE,
       workflowId: row.workflow_id,
       args: [input] as [DeliverInput],
@@ -86,6 +86,16 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
             }),
           }),
     };
+  }
+
+  async function startDelivery(
+    row: DeliveryRow,
+    webhook: WebhookRow,
+    eventType: string,
+    goodsOwnerId: string | null,
+    input: DeliverInput,
+  ) {
+    const options = startOptions(row, webhook, eventType, goodsOwnerId, input);
     for (let tries = 0; ; tries++) {
       try {
         return await temporal.workflow.start<typeof deliverWebhook>('deliverWebhook', options);
@@ -161,8 +171,26 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
           return;
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
-          // Pending but no run (its run was terminated by an operator): start a new cycle.
         }
+        // Pending with no open run: the event's fan-out has recorded the delivery but not started
+        // it yet, or an operator terminated its run. Start it now, attempting at once; signal-with-
+        // start joins a run that appeared meanwhile, and a fan-out that comes later finds this run
+        // and starts nothing (REJECT_DUPLICATE), so the event is not sent twice.
+        const event = await db('events')
+          .where({ account_id: row.account_id, id: row.event_id })
+          .first('type', 'goods_owner_id');
+        await temporal.workflow.signalWithStart<typeof deliverWebhook, []>('deliverWebhook', {
+          ...startOptions(row, webhook, event.type, event.goods_owner_id, {
+            deliveryId: row.id,
+            delayMs: null,
+            cycle: row.cycle,
+            firstAttemptNumber: row.attempt_count + 1,
+            test: row.is_test,
+          }),
+          signal: retryNowSignal,
+          signalArgs: [],
+        });
+        return;
       }
       await resend(row, webhook);
     },

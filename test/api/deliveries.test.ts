@@ -6,6 +6,8 @@ import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
 import { Receiver } from '../support/receiver';
 import { timeSkippingEnv } from '../support/temporal';
+import { createActivities, type Activities } from '../../src/activities';
+import { insertDelivery } from '../support/fixtures';
 import { createTestWorker, type RecordingMailer } from '../support/worker';
 
 describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
@@ -14,6 +16,7 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
   let app: TestApp;
   let receiver: Receiver;
   let mailer: RecordingMailer;
+  let activities: Activities;
   let stopWorker: () => Promise<void>;
   let key: string;
   let status = 200;
@@ -27,6 +30,7 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
     const secrets = new SecretBox('deliveries-test-secret');
     const tw = await createTestWorker(env, tdb.db, { taskQueue: TASK_QUEUE, secrets });
     mailer = tw.mailer;
+    activities = createActivities(tw.deps);
     stopWorker = await tw.start();
     app = await startTestApp({ db: tdb.db, temporal: env.client, searchAttributes: false, secrets });
   });
@@ -68,6 +72,18 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`delivery ${id} never reached the state`);
+  };
+
+  /** The attempt log and what the receiver got after one failed attempt and a successful retry. */
+  const expectFailedThenDelivered = async (id: string) => {
+    const done = await until(id, (x) => x.status === 'delivered');
+    expect(
+      done.attempts.map((a: { number: number; status_code: number }) => [a.number, a.status_code]),
+    ).toEqual([
+      [1, 500],
+      [2, 200],
+    ]);
+    expect(receiver.requests.map((r) => r.headers['x-switchyard-attempt'])).toEqual(['1', '2']);
   };
 
   it('test?wait=true delivers a webhook.test event once and answers with the finished delivery', async () => {
@@ -125,15 +141,42 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
     await until(d.id, (x) => x.status === 'failed');
     status = 200;
     expect((await app.call('POST', `/v1/deliveries/${d.id}/retry`, { key })).status).toBe(202);
-    const done = await until(d.id, (x) => x.status === 'delivered');
-    expect(
-      done.attempts.map((a: { number: number; status_code: number }) => [a.number, a.status_code]),
-    ).toEqual([
-      [1, 500],
-      [2, 200],
-    ]);
-    expect(receiver.requests.map((r) => r.headers['x-switchyard-attempt'])).toEqual(['1', '2']);
+    await expectFailedThenDelivered(d.id);
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
+  });
+
+  it('retry of a delivery recorded but not yet started attempts it now; the fan-out then starts nothing', async () => {
+    const webhookId = await hook({ delay: '1h' });
+    const accountId = (await app.call('GET', '/v1/account', { key })).body.id as string;
+    // The fan-out's first step (planDeliveries) has run; its second (startDeliveries) has not.
+    const { eventId, deliveryId, workflowId } = await insertDelivery(tdb.db, accountId, webhookId);
+    expect((await app.call('POST', `/v1/deliveries/${deliveryId}/retry`, { key })).status).toBe(202);
+    const done = await until(deliveryId, (x) => x.status === 'delivered');
+    expect(done.attempts.map((a: { number: number }) => a.number)).toEqual([1]);
+    // The event's first sending, not a resend: no new cycle was opened for it.
+    expect(await tdb.db('deliveries').where({ id: deliveryId }).first('cycle')).toEqual({ cycle: 1 });
+
+    const late = await activities.startDeliveries({
+      accountId,
+      eventId,
+      eventType: 'package.created',
+      goodsOwnerId: null,
+      deliveries: [{ deliveryId, webhookId, workflowId, delayMs: 3_600_000 }],
+      searchAttributes: false,
+    });
+    expect(late).toEqual({ started: 0, existing: 1 });
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('retry of a pending delivery whose run was terminated starts a run that continues the attempt log', async () => {
+    status = 500;
+    await hook({ retry_policy: 'one_day' });
+    const d = await deliveryFor(await post());
+    await until(d.id, (x) => x.attempts.length === 1 && x.next_attempt_at !== null);
+    await env.client.workflow.getHandle(d.workflow_id).terminate('operator');
+    status = 200;
+    expect((await app.call('POST', `/v1/deliveries/${d.id}/retry`, { key })).status).toBe(202);
+    await expectFailedThenDelivered(d.id);
   });
 
   it('recover resends every failed delivery since a time', async () => {
