@@ -1,8 +1,8 @@
-import { z } from 'zod';
-
 /**
  * Retry countdown rules. Pure and deterministic given `random`, so the deliverWebhook workflow can
- * call them directly (it passes its sandboxed Math.random and workflow-clock times).
+ * call them directly (it passes its sandboxed Math.random and workflow-clock times). No zod here:
+ * this module is in the workflow bundle, whose modules are evaluated again for every workflow run,
+ * and evaluating zod's schemas took a third of the workflow thread (BENCHMARKS.md).
  */
 
 const SECOND = 1_000;
@@ -24,40 +24,17 @@ export const ONE_DAY_STEPS_MS = [1 * MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUT
 export const ONE_DAY_REPEAT_MS = 2 * HOUR;
 export const ONE_DAY_WINDOW_MS = DAY;
 
-const seconds = z.number().int().min(0).max(MAX_COUNTDOWN_SECONDS);
-// OMS clients sometimes send an absent optional as null: treat both as "not given".
-const optionalSeconds = seconds.nullable().optional();
+/** The OMS `retry_countdown_config`; validated by `countdownConfigSchema` (retryPolicySchemas.ts). */
+export type CountdownConfig =
+  | { choice: 'fixed'; kwargs: { seconds: number } }
+  | { choice: 'linear'; kwargs: { base: number; limit?: number | null | undefined } }
+  | {
+      choice: 'exponential';
+      kwargs: { base: number; factor?: number | null | undefined; limit?: number | null | undefined };
+    }
+  | { choice: 'random'; kwargs: { min_value: number; max_value: number } };
 
-export const countdownConfigSchema = z.discriminatedUnion('choice', [
-  z.strictObject({ choice: z.literal('fixed'), kwargs: z.strictObject({ seconds }) }),
-  z.strictObject({
-    choice: z.literal('linear'),
-    kwargs: z.strictObject({ base: seconds, limit: optionalSeconds }),
-  }),
-  z.strictObject({
-    choice: z.literal('exponential'),
-    kwargs: z.strictObject({
-      base: seconds,
-      factor: z.number().int().min(0).max(MAX_EXPONENTIAL_FACTOR).nullable().optional(),
-      limit: optionalSeconds,
-    }),
-  }),
-  z.strictObject({
-    choice: z.literal('random'),
-    kwargs: z
-      .strictObject({ min_value: seconds, max_value: seconds })
-      .refine((k) => k.max_value > k.min_value, {
-        path: ['max_value'],
-        message: 'must be greater than min_value',
-      }),
-  }),
-]);
-
-export type CountdownConfig = z.infer<typeof countdownConfigSchema>;
-
-export const retryPolicyNameSchema = z.enum(['none', 'one_day', 'countdown']);
-export type RetryPolicyName = z.infer<typeof retryPolicyNameSchema>;
-export const maxAttemptsSchema = z.number().int().min(MIN_MAX_ATTEMPTS).max(MAX_MAX_ATTEMPTS);
+export type RetryPolicyName = 'none' | 'one_day' | 'countdown';
 
 export type RetryPolicy =
   | { policy: 'none' }

@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import {
   computeSchedule,
-  countdownConfigSchema,
   countdownSeconds,
   nextRetryDelayMs,
   parseRetryAfter,
   type CountdownConfig,
   type RetryPolicy,
 } from '../../src/rules/retryPolicy';
+import { countdownConfigSchema } from '../../src/rules/retryPolicySchemas';
 
 const S = 1_000;
 const M = 60 * S;

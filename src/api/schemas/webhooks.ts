@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { isValidPattern } from '../../rules/eventTypes';
 import { durationSchema, nullableDuration, parseDuration } from '../../rules/duration';
+import { DEFAULT_MAX_ATTEMPTS } from '../../rules/retryPolicy';
 import {
   countdownConfigSchema,
-  retryPolicyNameSchema,
   maxAttemptsSchema,
-  DEFAULT_MAX_ATTEMPTS,
-} from '../../rules/retryPolicy';
+  retryPolicyNameSchema,
+} from '../../rules/retryPolicySchemas';
 import { additionalHeadersSchema } from '../../rules/headers';
 import { secretKeySchema } from '../../rules/signature';
 import { timestamp } from './common';
