@@ -171,7 +171,7 @@ async function main(): Promise<number> {
   log(`bench ${runId}: starting Switchyard (data dir ${dataDir})`);
   const sw = new SwitchyardProcess({
     name: 'switchyard',
-    entry: 'src/main.ts',
+    script: 'start',
     logFile: join(dataDir, 'switchyard.log'),
     env: {
       ...process.env,

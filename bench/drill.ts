@@ -161,7 +161,7 @@ async function setup(dir: string): Promise<Stack> {
   stack.startWorker = async () => {
     const w = new SwitchyardProcess({
       name: 'worker',
-      entry: 'src/worker.ts',
+      script: 'start:worker',
       env: env('worker'),
       logFile: join(dir, `worker-${++workers}.log`),
     });
@@ -171,7 +171,7 @@ async function setup(dir: string): Promise<Stack> {
   };
   stack.apiProc = new SwitchyardProcess({
     name: 'api',
-    entry: 'src/api/main.ts',
+    script: 'start:api',
     env: env('api'),
     logFile: join(dir, 'api.log'),
   });

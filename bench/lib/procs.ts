@@ -7,13 +7,39 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface SpawnOptions {
   /** Label in logs and reports. */
   name: string;
-  /** Entry point relative to the repo root: src/main.ts, src/api/main.ts or src/worker.ts. */
-  entry: string;
+  /** The package.json script the process runs exactly as npm would (its env, node flags and entry). */
+  script: 'start' | 'start:api' | 'start:worker';
   env: Record<string, string | undefined>;
   /** stdout and stderr of the process go here. */
   logFile: string;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs?: string[];
+}
+
+export interface ScriptCommand {
+  env: Record<string, string>;
+  /** Node flags, `--import tsx` and the entry point. */
+  args: string[];
+}
+
+/**
+ * Reads a start script (`[VAR=value ...] node [flags] <entry>`) from package.json, so the bench
+ * measures the service with the same memory flags `npm start` gives it.
+ */
+export function scriptCommand(name: SpawnOptions['script']): ScriptCommand {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (pkg.scripts[name] ?? '').trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [key, ...value] = (words.shift() as string).split('=');
+    env[key as string] = value.join('=');
+  }
+  if (words.shift() !== 'node' || words.length === 0) {
+    throw new Error(`package.json script ${name} is not of the form "[VAR=value ...] node [flags] <entry>"`);
+  }
+  return { env, args: words };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,9 +60,10 @@ export class SwitchyardProcess {
 
   constructor(readonly opts: SpawnOptions) {
     this.log = createWriteStream(opts.logFile, { flags: 'a' });
-    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry], {
+    const command = scriptCommand(opts.script);
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...command.args], {
       cwd: REPO_ROOT,
-      env: opts.env as NodeJS.ProcessEnv,
+      env: { ...command.env, ...opts.env } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db';
-import { processesMatching, runEntry, type Proc } from '../support/process';
+import { processesMatching, runScript, type Proc } from '../support/process';
 import { Receiver } from '../support/receiver';
 import { devServerEnv, freePort, type DevEnv } from '../support/temporal';
 
@@ -53,7 +53,7 @@ describe('npm start on embedded defaults', () => {
   });
 
   it('starts, delivers, stops cleanly on SIGTERM, and keeps its state across a restart', async () => {
-    proc = runEntry('src/main.ts', env);
+    proc = runScript('start', env);
     await proc.waitForOutput('Switchyard is running.');
     const adminKey = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
     expect(proc.output()).toContain(adminKey);
@@ -115,9 +115,12 @@ describe('npm start on embedded defaults', () => {
     expect(await proc.stop('SIGTERM')).toBe(0);
     expect(proc.output()).toContain('shutting down');
     expect(processesMatching(dataDir)).toEqual([]);
+    // Temporal's SQLite file is in WAL mode (header bytes 18 and 19 are 2): no fsync per transaction.
+    const header = readFileSync(join(dataDir, 'temporal.sqlite')).subarray(18, 20);
+    expect([...header]).toEqual([2, 2]);
 
     // Restart on the same data dir: same admin key, accounts and Temporal history kept.
-    proc = runEntry('src/main.ts', env);
+    proc = runScript('start', env);
     await proc.waitForOutput('Switchyard is running.');
     expect(readFileSync(join(dataDir, 'admin-key'), 'utf8').trim()).toBe(adminKey);
     expect((await json(`${api}/v1/account`, { key })).body.id).toBe(account.id);
@@ -135,7 +138,7 @@ describe('npm start on embedded defaults', () => {
   });
 
   it('refuses bad configuration with one line per variable', async () => {
-    const bad = runEntry('src/main.ts', {
+    const bad = runScript('start', {
       ...env,
       PORT: 'eighty',
       LOG_LEVEL: 'loud',
@@ -172,7 +175,7 @@ describe('API and worker as separate processes', () => {
   });
 
   it('needs DATABASE_URL and TEMPORAL_ADDRESS, and then delivers through both', async () => {
-    const refused = runEntry('src/api/main.ts', { SWITCHYARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sy-')) });
+    const refused = runScript('start:api', { SWITCHYARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sy-')) });
     expect(await refused.exited).toBe(1);
     expect(refused.output()).toContain(
       'DATABASE_URL is required when the API and the worker run as separate processes',
@@ -187,8 +190,8 @@ describe('API and worker as separate processes', () => {
       SWITCHYARD_ALLOW_PRIVATE_TARGETS: 'true',
       SWITCHYARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sy-')),
     };
-    const apiProc = runEntry('src/api/main.ts', { ...common, PORT: String(port) });
-    const workerProc = runEntry('src/worker.ts', common);
+    const apiProc = runScript('start:api', { ...common, PORT: String(port) });
+    const workerProc = runScript('start:worker', common);
     procs.push(apiProc, workerProc);
     await apiProc.waitForOutput('Switchyard is running.');
     await workerProc.waitForOutput('Switchyard is running.');

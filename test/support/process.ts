@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { scriptCommand, type SpawnOptions } from '../../bench/lib/procs';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = `${repoRoot}node_modules/.bin/tsx`;
 
 export interface Proc {
   child: ChildProcess;
@@ -13,11 +13,12 @@ export interface Proc {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-/** Runs one of the project's entry points the way its npm script does (tsx), capturing output. */
-export function runEntry(entry: string, env: Record<string, string>): Proc {
-  const child = spawn(tsx, [entry], {
+/** Runs one of the project's start scripts as npm does (its env, node flags and entry), capturing output. */
+export function runScript(script: SpawnOptions['script'], env: Record<string, string>): Proc {
+  const command = scriptCommand(script);
+  const child = spawn(process.execPath, command.args, {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, ...command.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
