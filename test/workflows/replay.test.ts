@@ -6,11 +6,10 @@ import { installRuntime, workflowBundle } from '../../src/worker';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 
-// Histories recorded (`temporal workflow show --output json`) by the code from before the attempt,
-// the retry bookkeeping and the fan-out became local activities: a delivery sleeping out a countdown
-// and a fan-out half done when a deployment upgrades must carry on, not fail with a nondeterminism
-// error. The `patched()` gates in deliverWebhook and dispatchEvent keep them on their old path.
-describe('histories recorded by earlier workflow code replay without a nondeterminism error', () => {
+// Histories recorded by scripts/record-histories.ts (a fan-out to two webhooks, one delivered at
+// once, one after a failed attempt and a countdown). A change to the workflows that would break runs
+// in flight at a deployment fails here with a nondeterminism error: gate it with patched() instead.
+describe('recorded histories replay on the current workflow code without a nondeterminism error', () => {
   beforeAll(() => installRuntime('warn'));
 
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {

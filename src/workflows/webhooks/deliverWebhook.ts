@@ -1,11 +1,4 @@
-import {
-  condition,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  log,
-} from '@temporalio/workflow';
+import { condition, proxyLocalActivities, setHandler, log } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { nextRetryDelayMs } from '../../rules/retryPolicy';
 import {
@@ -23,21 +16,13 @@ export { cancelSignal, retryNowSignal, statusQuery, type DeliveryState, type Del
 // Local activities: they run inside the workflow task, so an attempt costs one workflow task and
 // one history event (a marker carrying its result, shown in the Web UI) instead of an activity
 // task's round trip through the server and three events (BENCHMARKS.md). A worker that dies
-// mid-attempt loses its workflow task, which times out and runs the attempt again elsewhere.
+// mid-attempt loses its workflow task, which times out and runs the attempt again elsewhere; an
+// attempt whose answer was already recorded is not sent again (attemptDelivery).
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
-
-/** Runs started before local activities replay with the ordinary activities their histories record. */
-export const LOCAL_ACTIVITIES_PATCH = 'delivery-local-activities';
-const { attemptDelivery: remoteAttempt } = proxyActivities<Activities>({
+const { attemptDelivery, scheduleRetry, finishDelivery } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry,
 });
-const { scheduleRetry: remoteScheduleRetry, finishDelivery: remoteFinishDelivery } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30s',
-    retry,
-  });
 
 export interface DeliverInput {
   deliveryId: string;
@@ -53,14 +38,6 @@ export interface DeliverInput {
 
 /** Delivers one event to one webhook: delay, attempts, durable countdown sleeps between them. */
 export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState> {
-  // Decided once, before any command, so a run keeps one kind of activity for its whole life.
-  const { attemptDelivery, scheduleRetry, finishDelivery } = patched(LOCAL_ACTIVITIES_PATCH)
-    ? local
-    : {
-        attemptDelivery: remoteAttempt,
-        scheduleRetry: remoteScheduleRetry,
-        finishDelivery: remoteFinishDelivery,
-      };
   const status: DeliveryStatus = { state: 'waiting', attempts: 0, nextAttemptAt: null, lastError: null };
   let wake = false;
   let cancelled = false;
@@ -130,7 +107,9 @@ export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState
     if (cancelled) return end('cancelled', 'cancelled by request');
     if (delay === null) return end('failed', result.error);
     status.state = 'retrying';
-    await scheduleRetry({ deliveryId: input.deliveryId, nextAttemptAt: Date.now() + delay });
-    await wait(delay);
+    // The countdown runs from the failed attempt, not from the end of the bookkeeping after it.
+    const due = Date.now() + delay;
+    await scheduleRetry({ deliveryId: input.deliveryId, nextAttemptAt: due });
+    await wait(Math.max(0, due - Date.now()));
   }
 }
