@@ -48,9 +48,31 @@ export function dbKind(opts: DbOptions): 'postgres' | 'pglite' {
   return opts.databaseUrl ? 'postgres' : 'pglite';
 }
 
+/** An arbitrary constant: the advisory lock every Switchyard process takes to migrate. */
+const MIGRATION_LOCK_KEY = 7_390_411_202;
+
 export async function migrate(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+  const latest = async () => {
+    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  };
+  if (db.client.config.client !== 'pg') return latest();
+  // The API and the workers may start together on a fresh database (docker-compose.yml does), and
+  // knex's own migration lock is a table they would race to create ("relation knex_migrations_lock
+  // already exists"). A session advisory lock, held on a connection of its own, lets one migrate
+  // while the others wait and then find nothing to do.
+  type PgConnection = { query(sql: string, values: unknown[]): Promise<unknown> };
+  const conn = (await db.client.acquireConnection()) as PgConnection;
+  try {
+    await conn.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      return await latest();
+    } finally {
+      await conn.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
 }
 
 export async function pingDb(db: Db): Promise<void> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb, migrate, PGLITE_SHARED_BUFFERS } from '../../src/db/knex';
+import { createTestDb, testDatabaseKinds } from '../support/db';
 
 describe('the embedded database', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-knex-'));
@@ -21,6 +22,22 @@ describe('the embedded database', () => {
       expect(shown.rows).toEqual([{ shared_buffers: PGLITE_SHARED_BUFFERS }]);
     } finally {
       await again.destroy();
+    }
+  });
+});
+
+describe.skipIf(!testDatabaseKinds().includes('postgres'))('migrations on PostgreSQL', () => {
+  it('three processes starting together on a fresh database all migrate it without an error', async () => {
+    const fresh = await createTestDb('postgres', { migrate: false });
+    const processes = [0, 1, 2].map(() => createDb({ databaseUrl: fresh.url, poolMax: 3 }));
+    try {
+      const applied = await Promise.all(processes.map((db) => migrate(db)));
+      // One of them applied every migration; the others found nothing left to do.
+      expect(applied.map((a) => a.length).sort()).toEqual([0, 0, 3]);
+      expect(await fresh.db('knex_migrations').count({ n: '*' })).toEqual([{ n: '3' }]);
+    } finally {
+      await Promise.all(processes.map((db) => db.destroy()));
+      await fresh.destroy();
     }
   });
 });

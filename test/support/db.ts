@@ -34,11 +34,12 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A migrated, empty database of its own: in-memory PGlite, or a fresh PostgreSQL database that is dropped afterwards. */
-export async function createTestDb(kind: DbKind): Promise<TestDb> {
+/** A migrated (unless told not to), empty database of its own: in-memory PGlite, or a fresh PostgreSQL database that is dropped afterwards. */
+export async function createTestDb(kind: DbKind, opts: { migrate?: boolean } = {}): Promise<TestDb> {
+  const migrated = opts.migrate ?? true;
   if (kind === 'pglite') {
     const db = createDb({ dataDir: null });
-    await migrate(db);
+    if (migrated) await migrate(db);
     return { kind, db, destroy: () => db.destroy() };
   }
   const name = `switchyard_test_${randomToken(6)}`;
@@ -46,7 +47,7 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
   const url = new URL(adminDatabaseUrl());
   url.pathname = `/${name}`;
   const db = createDb({ databaseUrl: url.toString(), poolMax: 5 });
-  await migrate(db);
+  if (migrated) await migrate(db);
   return {
     kind,
     db,
