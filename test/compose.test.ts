@@ -687,11 +687,19 @@ describe('what the container runs', () => {
   it('runs its npm scripts with production dependencies only', () => {
     expect(scripts).toEqual(expect.arrayContaining(['start:api', 'start:worker']));
     for (const script of scripts) {
-      const tool = (pkg.scripts[script] ?? '').trim().split(/\s+/)[0]!;
-      if (tool === 'node' || tool === 'npm') continue;
-      expect(pkg.dependencies, `${script} runs ${tool}, which npm ci --omit=dev must install`).toHaveProperty(
-        [tool],
-      );
+      // `[VAR=value ...] tool args`: node itself is in the image; what it --imports must be installed.
+      const words = (pkg.scripts[script] ?? '').trim().split(/\s+/);
+      while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) words.shift();
+      const tool = words[0]!;
+      const needed =
+        tool === 'node' ? words.flatMap((w, i) => (words[i - 1] === '--import' ? [w] : [])) : [tool];
+      if (tool === 'node') expect(needed, `${script} runs node without --import tsx`).toContain('tsx');
+      for (const dep of needed.filter((d) => d !== 'npm')) {
+        expect(
+          pkg.dependencies,
+          `${script} needs ${dep}, which npm ci --omit=dev must install`,
+        ).toHaveProperty([dep]);
+      }
     }
   });
 
