@@ -92,6 +92,18 @@ export function devServerArgs(opts: DevServerOptions): string[] {
   return args;
 }
 
+/** The embedded dev server's soft memory limit, unless GOMEMLIMIT is already set. */
+export const DEV_SERVER_GOMEMLIMIT = '320MiB';
+
+/**
+ * The dev server's environment. Go's collector lets the heap grow to twice the live data between
+ * collections, so the server's RSS followed the size of the run (448 MiB after 6000 workflows);
+ * a soft limit makes it collect sooner instead (BENCHMARKS.md).
+ */
+export function devServerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, GOMEMLIMIT: env.GOMEMLIMIT || DEV_SERVER_GOMEMLIMIT };
+}
+
 /** Starts the Temporal CLI dev server as a supervised child and waits until it answers. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const pidFile = opts.stateDir ? join(resolve(opts.stateDir), 'temporal-dev-server.pid') : undefined;
@@ -106,7 +118,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         `Stop whatever listens there, set TEMPORAL_PORT to a free port, or set TEMPORAL_ADDRESS to use that server.`,
     );
   }
-  const child = spawn(temporalCliPath(), devServerArgs(opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(temporalCliPath(), devServerArgs(opts), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: devServerEnvironment(process.env),
+  });
   if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   let exited = false;
   let output = '';
