@@ -30,7 +30,7 @@ import {
   installExitHandlers,
   onCleanup,
   pidFromFile,
-  runCleanups,
+  runMain,
 } from './lib/procs';
 import { Progress } from './lib/progress';
 import { BenchReceiver, type Fault } from './lib/receiver';
@@ -601,13 +601,4 @@ function roundAll<T extends object>(o: T): T {
   ) as T;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  process.stderr.write(`\nbench failed: ${(err as Error).stack ?? String(err)}\n`);
-  code = 1;
-} finally {
-  await runCleanups();
-}
-process.exit(code);
+await runMain('bench', main);

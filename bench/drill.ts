@@ -23,7 +23,7 @@ import {
   installExitHandlers,
   killOnExit,
   onCleanup,
-  runCleanups,
+  runMain,
 } from './lib/procs';
 import { Progress } from './lib/progress';
 import { BenchReceiver, type ReceiverOptions } from './lib/receiver';
@@ -437,13 +437,4 @@ async function main(): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  process.stderr.write(`\ndrill failed: ${(err as Error).stack ?? String(err)}\n`);
-  code = 1;
-} finally {
-  await runCleanups();
-}
-process.exit(code);
+await runMain('drill', main);

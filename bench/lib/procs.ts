@@ -361,3 +361,17 @@ export function cpuWindow(sampler: RssSampler, nproc: number): () => CpuWindow {
     };
   };
 }
+
+/** Runs a bench entry point: its exit code, every clean-up run whatever happens, then exit. */
+export async function runMain(name: string, main: () => Promise<number>): Promise<never> {
+  let code = 1;
+  try {
+    code = await main();
+  } catch (err) {
+    process.stderr.write(`\n${name} failed: ${(err as Error).stack ?? String(err)}\n`);
+    code = 1;
+  } finally {
+    await runCleanups();
+  }
+  process.exit(code);
+}

@@ -4,6 +4,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import type { ActivityDeps } from './index';
+import type { WebhookRow } from '../services/webhooks';
 import { sendSigned } from './http';
 import { matchesPattern } from '../rules/eventTypes';
 import { durationMs } from '../rules/duration';
@@ -54,7 +55,24 @@ export type AttemptResult =
       policy: RetryPolicy;
     };
 
-interface DeliveryContext {
+/** A delivery with its event and the webhook fields an attempt needs, read in one query. */
+type DeliveryContext = Pick<
+  WebhookRow,
+  | 'target_url'
+  | 'retry_policy'
+  | 'retry_countdown_config'
+  | 'max_attempts'
+  | 'timeout'
+  | 'additional_headers'
+  | 'secret_key_sealed'
+  | 'auth_type'
+  | 'auth_sealed'
+  | 'notify_email'
+  | 'enabled'
+  | 'name'
+> & {
+  deleted_at: Date | null;
+  failing_since: Date | null;
   delivery_id: string;
   account_id: string;
   event_id: string;
@@ -64,23 +82,9 @@ interface DeliveryContext {
   goods_owner_id: string | null;
   occurred_at: Date;
   payload: Record<string, unknown>;
-  target_url: string;
-  retry_policy: 'none' | 'one_day' | 'countdown';
-  retry_countdown_config: unknown;
-  max_attempts: number;
-  timeout: string;
-  additional_headers: Record<string, string> | null;
-  secret_key_sealed: string | null;
-  auth_type: 'basic' | 'bearer' | null;
-  auth_sealed: string | null;
-  notify_email: string | null;
-  enabled: boolean;
-  deleted_at: Date | null;
-  failing_since: Date | null;
-  name: string | null;
   /** This attempt number's recorded answer, when an earlier execution of the attempt got that far. */
   recorded: { status_code: number | null; error: string | null; started_at: string } | null;
-}
+};
 
 function policyOf(
   row: Pick<DeliveryContext, 'retry_policy' | 'retry_countdown_config' | 'max_attempts'>,

@@ -110,15 +110,19 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     }
   }
 
+  async function eventOf(row: DeliveryRow): Promise<{ type: string; goods_owner_id: string | null }> {
+    return db('events')
+      .where({ account_id: row.account_id, id: row.event_id })
+      .first('type', 'goods_owner_id');
+  }
+
   /** Sends a finished delivery again as a new cycle of attempts. */
   async function resend(row: DeliveryRow, webhook: WebhookRow): Promise<boolean> {
     const claimed = await db('deliveries')
       .where({ id: row.id, cycle: row.cycle, status: row.status })
       .update({ status: 'pending', cycle: row.cycle + 1, finished_at: null, next_attempt_at: null });
     if (claimed === 0) return false; // someone else resent it first
-    const event = await db('events')
-      .where({ account_id: row.account_id, id: row.event_id })
-      .first('type', 'goods_owner_id');
+    const event = await eventOf(row);
     try {
       await startDelivery(row, webhook, event.type, event.goods_owner_id, {
         deliveryId: row.id,
@@ -176,9 +180,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
         // it yet, or an operator terminated its run. Start it now, attempting at once; signal-with-
         // start joins a run that appeared meanwhile, and a fan-out that comes later finds this run
         // and starts nothing (REJECT_DUPLICATE), so the event is not sent twice.
-        const event = await db('events')
-          .where({ account_id: row.account_id, id: row.event_id })
-          .first('type', 'goods_owner_id');
+        const event = await eventOf(row);
         await temporal.workflow.signalWithStart<typeof deliverWebhook, []>('deliverWebhook', {
           ...startOptions(row, webhook, event.type, event.goods_owner_id, {
             deliveryId: row.id,

@@ -26,6 +26,7 @@ describe('the embedded database', () => {
   });
 });
 
+// Needs the PostgreSQL at 127.0.0.1:5432; skipped only when SWITCHYARD_TEST_DATABASES leaves it out (CI includes it).
 describe.skipIf(!testDatabaseKinds().includes('postgres'))('migrations on PostgreSQL', () => {
   it('three processes starting together on a fresh database all migrate it without an error', async () => {
     const fresh = await createTestDb('postgres', { migrate: false });

