@@ -1,35 +1,127 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+
+// Node built-ins, bare or `node:`-prefixed: none may reach the workflow sandbox.
+const NODE_BUILTINS = [
+  'assert',
+  'async_hooks',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'module',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
+];
+
+const API_BAN = {
+  group: ['**/api', '**/api/*'],
+  message: 'Dependencies point down: only entry points (runtime, main) import src/api/.',
+};
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.data/', 'bench-results/', 'coverage/', 'dist/'] },
+  {
+    ignores: ['node_modules/', '.tools/', '.data/', 'bench-results/', 'coverage/', 'dist/', 'console/dist/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.node } },
+    languageOptions: {
+      globals: { ...globals.node },
+      // Type-aware rules: the TypeScript program of each file (tsconfig.json covers them all).
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'] })],
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // A promise nobody awaits loses its rejection: in the all-in-one process that can end it.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
+      // Dependencies point one way (api → services → repositories / rules); a cycle means a layer
+      // leaks upwards. Type-only imports count too: they still tie the modules together.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {
-    // Workflow code is bundled into Temporal's deterministic sandbox: no Node built-ins.
+    // Plain JavaScript files (this config, scripts/*.mjs) are not in the TypeScript program.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Workflow code is bundled into Temporal's deterministic sandbox: no Node built-ins (bare or
+    // `node:`), no clients, no I/O libraries.
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
+          paths: NODE_BUILTINS.map((name) => ({
+            name,
+            message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.',
+          })),
           patterns: [
-            'node:*',
-            '@temporalio/activity',
-            '@temporalio/client',
-            '@temporalio/worker',
-            'undici',
-            'knex',
+            {
+              group: ['node:*'],
+              message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.',
+            },
+            {
+              group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker'],
+              message: 'Workflows may import @temporalio/workflow and @temporalio/common only.',
+            },
+            {
+              group: ['undici', 'knex', 'pg', '@electric-sql/*', 'pino', 'zod'],
+              message: 'No I/O or heavy libraries in workflows.',
+            },
+            API_BAN,
           ],
         },
       ],
     },
+  },
+  {
+    // Nothing below the HTTP layer may reach into it.
+    // (Workflows carry the same ban in their own block above: one rule entry per file wins.)
+    files: [
+      'src/services/**/*.ts',
+      'src/activities/**/*.ts',
+      'src/repositories/**/*.ts',
+      'src/rules/**/*.ts',
+      'src/db/**/*.ts',
+      'src/schemas/**/*.ts',
+    ],
+    rules: { 'no-restricted-imports': ['error', { patterns: [API_BAN] }] },
   },
 );

@@ -206,7 +206,7 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
           (err) => logger.warn({ err }, 'could not check for undispatched events'),
         );
       void sweep();
-      const sweeper = setInterval(sweep, 60_000).unref();
+      const sweeper = setInterval(() => void sweep(), 60_000).unref();
       cleanups.push(async () => clearInterval(sweeper));
     }
     return running;

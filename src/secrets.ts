@@ -2,6 +2,11 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/** API keys are stored as their SHA-256; the key itself is shown once and never kept. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
 /**
  * A value from the environment, or one generated once and kept in the data dir (mode 0600), so
  * the embedded default needs no set-up and keeps the same value across restarts.

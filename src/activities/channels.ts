@@ -1,4 +1,4 @@
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 import { sendSigned } from './http';
 import { newId } from '../ids';
 import { JOB_RUN_TIMEOUT_MS } from '../rules/jobRetry';

@@ -3,19 +3,25 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Knex } from 'knex';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 import type { WebhookRow } from '../services/webhooks';
 import { sendSigned } from './http';
 import { matchesPattern } from '../rules/eventTypes';
 import { durationMs } from '../rules/duration';
-import { parseRetryAfter, type RetryPolicy } from '../rules/retryPolicy';
+import type { RetryPolicy } from '../rules/retryPolicy';
+import {
+  afterFailedAttempt,
+  describeStop,
+  refusalBeforeSending,
+  retryAfterFloorMs,
+  type StopCause,
+} from '../rules/webhookHealth';
 import { renderEnvelope, webhookRequestHeaders } from '../webhooks/envelope';
 import { newId } from '../ids';
 import { TASK_QUEUE, ids } from '../constants';
 import { deliveryAttributes } from '../searchAttributes';
 import type { DeliverInput } from '../workflows/webhooks/deliverWebhook';
 
-export const FAILING_DISABLE_AFTER_MS = 5 * 24 * 3600_000;
 /** Delivery workflows one fan-out starts at a time. */
 const START_CONCURRENCY = 16;
 
@@ -45,7 +51,8 @@ export interface AttemptInput {
 
 export type AttemptResult =
   | { outcome: 'delivered'; startedAt: number; statusCode: number }
-  | { outcome: 'stopped'; startedAt: number; reason: string }
+  /** No further attempts: the webhook is unusable (see StopCause). */
+  | { outcome: 'stopped'; startedAt: number; cause: StopCause }
   | {
       outcome: 'failed';
       startedAt: number;
@@ -113,7 +120,7 @@ function recordedOutcome(
   if (code !== null && code >= 200 && code < 300) {
     return { outcome: 'delivered', startedAt, statusCode: code };
   }
-  if (code === 410) return { outcome: 'stopped', startedAt, reason: GONE_REASON };
+  if (code === 410) return { outcome: 'stopped', startedAt, cause: { kind: 'gone' } };
   return {
     outcome: 'failed',
     startedAt,
@@ -123,8 +130,6 @@ function recordedOutcome(
     policy: policyOf(ctx),
   };
 }
-
-const GONE_REASON = 'the target answered 410 Gone';
 
 function notificationId(kind: string, key: string): string {
   return `ntf_${createHash('sha256').update(`${kind}:${key}`).digest('hex').slice(0, 24)}`;
@@ -395,12 +400,17 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       const ctx = await loadContext(db, input.deliveryId, input.number);
       if (ctx.recorded) return recordedOutcome(ctx, ctx.recorded);
       const startedAt = await now();
-      if (ctx.deleted_at || !ctx.enabled) {
-        const reason = ctx.deleted_at ? 'webhook deleted' : 'webhook disabled';
+      const refused = refusalBeforeSending({ deleted: ctx.deleted_at !== null, enabled: ctx.enabled });
+      if (refused) {
         await db('deliveries')
           .where({ id: ctx.delivery_id })
-          .update({ status: 'failed', last_error: reason, next_attempt_at: null, finished_at: startedAt });
-        return { outcome: 'stopped', startedAt: startedAt.getTime(), reason };
+          .update({
+            status: 'failed',
+            last_error: describeStop(refused),
+            next_attempt_at: null,
+            finished_at: startedAt,
+          });
+        return { outcome: 'stopped', startedAt: startedAt.getTime(), cause: refused };
       }
       const body = renderEnvelope(ctx);
       const result = await sendSigned(deps.http, {
@@ -488,26 +498,22 @@ export function createDeliveryActivities(deps: ActivityDeps) {
             .whereNull('failing_since')
             .update({ failing_since: startedAt });
         }
-        let stopReason: string | null = null;
-        if (result.statusCode === 410) stopReason = GONE_REASON;
-        else if (
-          !input.test &&
-          startedAt.getTime() - new Date(failingSince).getTime() >= FAILING_DISABLE_AFTER_MS
-        )
-          stopReason = 'every delivery failed for 5 days with no success';
-        if (stopReason) {
-          await disableWebhook(trx, after, ctx, stopReason);
-          return { outcome: 'stopped', startedAt: startedAt.getTime(), reason: stopReason };
+        const stop = afterFailedAttempt({
+          statusCode: result.statusCode,
+          test: input.test,
+          failingSince: new Date(failingSince),
+          startedAt,
+        });
+        if (stop) {
+          await disableWebhook(trx, after, ctx, describeStop(stop));
+          return { outcome: 'stopped', startedAt: startedAt.getTime(), cause: stop };
         }
         return {
           outcome: 'failed',
           startedAt: startedAt.getTime(),
           statusCode: result.statusCode,
           error: result.error ?? 'failed',
-          retryAfterMs:
-            result.statusCode === 429 || result.statusCode === 503
-              ? parseRetryAfter(result.retryAfter, startedAt)
-              : undefined,
+          retryAfterMs: retryAfterFloorMs(result.statusCode, result.retryAfter, startedAt),
           policy: policyOf(ctx),
         };
       });

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hashKey } from '../secrets';
 import type { Request } from 'express';
 import type { Db } from '../db/knex';
 import { ForbiddenError, UnauthorizedError } from '../errors';
@@ -6,10 +7,6 @@ import type { AuthMode } from './route';
 
 export type Principal =
   { kind: 'admin' } | { kind: 'account'; accountId: string; keyId: string } | { kind: 'none' };
-
-export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
 
 export function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;

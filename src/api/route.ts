@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { type ZodType } from 'zod';
 import { ValidationError, type ErrorDetail } from '../errors';
 import type { Principal } from './auth';
-import { errorResponseSchema } from './schemas/common';
+import { errorResponseSchema } from '../schemas/common';
 
 export type AuthMode = 'admin' | 'account' | 'none' | 'custom';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -2,7 +2,7 @@ import type { Db } from '../db/knex';
 import { paginate, type Page } from '../db/paginate';
 import { NotFoundError } from '../errors';
 import { newId, randomToken } from '../ids';
-import { hashKey } from '../api/auth';
+import { hashKey } from '../secrets';
 
 export interface AccountRow {
   id: string;

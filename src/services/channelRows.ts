@@ -1,5 +1,5 @@
 // Row shapes and presentation of channels, shared by the channel services.
-import { toIso } from '../api/schemas/common';
+import { toIso } from '../schemas/common';
 import type { Db } from '../db/knex';
 import { NotFoundError } from '../errors';
 import type { ChannelAutomation } from './automation';

@@ -12,7 +12,7 @@ import { createTriggers, sha256 } from './triggers';
 import { createJobRunsService } from './jobRuns';
 import { createRecurringJobsService } from './recurringJobs';
 import { reconcileAll } from './reconcile';
-import type { ServiceDeps } from './index';
+import type { ServiceDeps } from './deps';
 
 type Kind = 'sales' | 'fulfillment';
 type Release = 'stable' | 'beta';

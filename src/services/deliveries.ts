@@ -7,7 +7,7 @@ import { deliveryAttributes } from '../searchAttributes';
 import { durationMs } from '../rules/duration';
 import type { deliverWebhook, DeliverInput, DeliveryState } from '../workflows/webhooks/deliverWebhook';
 import { cancelSignal, retryNowSignal } from '../workflows/webhooks/signals';
-import type { ServiceDeps } from './index';
+import type { ServiceDeps } from './deps';
 import type { WebhooksService, WebhookRow } from './webhooks';
 
 export interface DeliveryRow {

@@ -5,9 +5,9 @@ import { paginate, type Page } from '../db/paginate';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import { SA } from '../searchAttributes';
-import type { CreateEventBody } from '../api/schemas/events';
+import type { CreateEventBody } from '../schemas/events';
 import type { dispatchEvent } from '../workflows/webhooks/dispatchEvent';
-import type { ServiceDeps } from './index';
+import type { ServiceDeps } from './deps';
 
 export interface EventRow {
   account_id: string;

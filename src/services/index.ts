@@ -1,25 +1,11 @@
-import type { Client } from '@temporalio/client';
-import type { Config } from '../config';
-import type { Db } from '../db/knex';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import type { SecretBox } from '../secrets';
+import type { ServiceDeps } from './deps';
 import { createAccountsService } from './accounts';
 import { createChannelsService } from './channels';
 import { createWebhooksService } from './webhooks';
 import { createEventsService } from './events';
 import { createDeliveriesService } from './deliveries';
 
-export interface ServiceDeps {
-  db: Db;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-  metrics: Metrics;
-  secrets: SecretBox;
-  /** Set Switchyard search attributes on started workflows (default true). */
-  searchAttributes?: boolean;
-}
+export type { ServiceDeps } from './deps';
 
 export function createServices(deps: ServiceDeps) {
   const webhooks = createWebhooksService(deps);

@@ -1,4 +1,4 @@
-import { toIso } from '../api/schemas/common';
+import { toIso } from '../schemas/common';
 import type { Db } from '../db/knex';
 import { paginate } from '../db/paginate';
 import { NotFoundError } from '../errors';

@@ -4,7 +4,7 @@ import { NotFoundError, UnavailableError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
 import { stableSettingProblems } from '../rules/channelConfig';
 import { isJobType, JOB_TYPE_NAMES } from '../rules/jobTypes';
-import { toIso } from '../api/schemas/common';
+import { toIso } from '../schemas/common';
 import { stableTarget, type Automation, type StableSetting } from './automation';
 
 interface Row extends StableSetting {

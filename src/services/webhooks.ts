@@ -4,8 +4,8 @@ import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from 
 import { newId } from '../ids';
 import { findHeader } from '../rules/headers';
 import { checkTargetUrl } from '../rules/urlSafety';
-import type { CreateWebhookBody, UpdateWebhookBody } from '../api/schemas/webhooks';
-import type { ServiceDeps } from './index';
+import type { CreateWebhookBody, UpdateWebhookBody } from '../schemas/webhooks';
+import type { ServiceDeps } from './deps';
 
 export interface WebhookRow {
   id: string;

@@ -2,7 +2,7 @@ import { Connection, Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
-import { hashKey } from '../../src/api/auth';
+import { hashKey } from '../../src/secrets';
 
 describe.each(testDatabaseKinds())('accounts and keys on %s', (kind) => {
   let tdb: TestDb;

@@ -7,8 +7,8 @@ import {
   createdAccountSchema,
   accountKeyParams,
   createdKeySchema,
-} from '../schemas/accounts';
-import { idParams, listQuery, listResponse, toIso } from '../schemas/common';
+} from '../../schemas/accounts';
+import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
 
 const present = (a: AccountRow) => ({ id: a.id, name: a.name, created_at: toIso(a.created_at) as string });
 

@@ -9,9 +9,9 @@ import {
   createdChannelSchema,
   inboundParams,
   patchChannelBody,
-} from '../schemas/channels';
-import { channelJobSchema, jobRunCreatedSchema } from '../schemas/jobs';
-import { idParams, listResponse } from '../schemas/common';
+} from '../../schemas/channels';
+import { channelJobSchema, jobRunCreatedSchema } from '../../schemas/jobs';
+import { idParams, listResponse } from '../../schemas/common';
 import { jobRoutes } from './jobs';
 
 export function channelRoutes(deps: RouteDeps): void {

@@ -1,8 +1,8 @@
 import type { DeliveryWithAttempts } from '../../services/deliveries';
 import type { RouteDeps } from '../app';
 import { accountOf } from '../auth';
-import { idParams, listQuery, listResponse, toIso } from '../schemas/common';
-import { deliveryListQuery, deliverySchema } from '../schemas/deliveries';
+import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
+import { deliveryListQuery, deliverySchema } from '../../schemas/deliveries';
 
 export function presentDelivery(d: DeliveryWithAttempts) {
   return {

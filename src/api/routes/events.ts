@@ -4,7 +4,7 @@ import type { EventRow } from '../../services/events';
 import { ValidationError } from '../../errors';
 import type { RouteDeps } from '../app';
 import { accountOf } from '../auth';
-import { idParams, listQuery, listResponse, toIso } from '../schemas/common';
+import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
 import {
   createEventBody,
   eventListQuery,
@@ -12,7 +12,7 @@ import {
   eventTypeSchema,
   eventWithDeliveriesSchema,
   idempotencyKey,
-} from '../schemas/events';
+} from '../../schemas/events';
 
 const presentEvent = (e: EventRow) => ({
   id: e.id,

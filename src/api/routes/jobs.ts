@@ -10,8 +10,8 @@ import {
   jobTypeSchema,
   putRecurringJobBody,
   recurringJobSchema,
-} from '../schemas/jobs';
-import { idParams, listResponse } from '../schemas/common';
+} from '../../schemas/jobs';
+import { idParams, listResponse } from '../../schemas/common';
 
 /** Job types, account-level (stable) recurring jobs and the job-run log. */
 export function jobRoutes({ route, services }: RouteDeps): void {

@@ -3,8 +3,8 @@ import type { SecretBox } from '../../secrets';
 import type { WebhookRow } from '../../services/webhooks';
 import type { RouteDeps } from '../app';
 import { accountOf } from '../auth';
-import { idParams, listQuery, listResponse, toIso } from '../schemas/common';
-import { deliverySchema } from '../schemas/deliveries';
+import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
+import { deliverySchema } from '../../schemas/deliveries';
 import {
   createWebhookBody,
   recoverBody,
@@ -12,7 +12,7 @@ import {
   updateWebhookBody,
   webhookListQuery,
   webhookSchema,
-} from '../schemas/webhooks';
+} from '../../schemas/webhooks';
 import { presentDelivery } from './deliveries';
 
 export function presentWebhook(w: WebhookRow, secrets: SecretBox) {

@@ -1,6 +1,7 @@
 import { condition, proxyLocalActivities, setHandler, log } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { nextRetryDelayMs } from '../../rules/retryPolicy';
+import { describeStop, stoppedBeforeSending } from '../../rules/webhookHealth';
 import {
   cancelSignal,
   retryNowSignal,
@@ -84,13 +85,12 @@ export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState
       return 'delivered';
     }
     if (result.outcome === 'stopped') {
-      // The activity already settled the delivery (webhook disabled, deleted or gone).
-      log.info('delivery stopped', { reason: result.reason });
-      if (result.reason !== 'webhook deleted' && result.reason !== 'webhook disabled') {
-        return end('failed', result.reason);
-      }
+      const reason = describeStop(result.cause);
+      log.info('delivery stopped', { cause: result.cause.kind });
+      // Refused before sending: the activity has already settled the delivery row.
+      if (!stoppedBeforeSending(result.cause)) return end('failed', reason);
       status.state = 'failed';
-      status.lastError = result.reason;
+      status.lastError = reason;
       return 'failed';
     }
     status.lastError = result.error;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { durationSchema, parseDuration } from '../../rules/duration';
-import { headersSchema } from '../../rules/headers';
-import { isJobType } from '../../rules/jobTypes';
-import { secretKeySchema } from '../../rules/signature';
+import { durationSchema, parseDuration } from '../rules/duration';
+import { headersSchema } from '../rules/headers';
+import { isJobType } from '../rules/jobTypes';
+import { secretKeySchema } from '../rules/signature';
 import { listQuery, timestamp } from './common';
 
 const MAX_DURATION_MS = 366 * 86_400_000;

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from './activities';
-import { TASK_QUEUE } from './constants';
+import { createActivities, type ActivityDeps } from '../activities';
+import { TASK_QUEUE } from '../constants';
 
-export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 let runtimeInstalled = false;
 /** Runtime.install may run once per process, before any connection. */
@@ -85,10 +85,4 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     shutdownGraceTime: '10s',
     ...WORKER_TUNING,
   });
-}
-
-// `npm run start:worker`: the worker alone, for scale-out (needs DATABASE_URL and TEMPORAL_ADDRESS).
-// No top-level await: cli → runtime imports this module, and awaiting here would deadlock that cycle.
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  void import('./cli').then(({ runCli }) => runCli({ api: false, worker: true }));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isKnownEventType } from '../../rules/eventTypes';
+import { isKnownEventType } from '../rules/eventTypes';
 import { timestamp } from './common';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:~-]{1,200}$/;

@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { isValidPattern } from '../../rules/eventTypes';
-import { durationSchema, nullableDuration, parseDuration } from '../../rules/duration';
-import { DEFAULT_MAX_ATTEMPTS } from '../../rules/retryPolicy';
-import {
-  countdownConfigSchema,
-  maxAttemptsSchema,
-  retryPolicyNameSchema,
-} from '../../rules/retryPolicySchemas';
-import { additionalHeadersSchema } from '../../rules/headers';
-import { secretKeySchema } from '../../rules/signature';
+import { isValidPattern } from '../rules/eventTypes';
+import { durationSchema, nullableDuration, parseDuration } from '../rules/duration';
+import { DEFAULT_MAX_ATTEMPTS } from '../rules/retryPolicy';
+import { countdownConfigSchema, maxAttemptsSchema, retryPolicyNameSchema } from '../rules/retryPolicySchemas';
+import { additionalHeadersSchema } from '../rules/headers';
+import { secretKeySchema } from '../rules/signature';
 import { timestamp } from './common';
 
 export const MAX_TIMEOUT_MS = 60_000;

@@ -1,0 +1,17 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Db } from '../db/knex';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { SecretBox } from '../secrets';
+
+export interface ServiceDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  secrets: SecretBox;
+  /** Set Switchyard search attributes on started workflows (default true). */
+  searchAttributes?: boolean;
+}
