@@ -83,23 +83,27 @@ export default tseslint.config(
   {
     // Workflow code is bundled into Temporal's deterministic sandbox: no Node built-ins (bare or
     // `node:`), no clients, no I/O libraries.
+    // Type-only imports are erased before bundling, so a contract module may name client types.
     files: ['src/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: NODE_BUILTINS.map((name) => ({
             name,
             message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.',
+            allowTypeImports: true,
           })),
           patterns: [
             {
               group: ['node:*'],
               message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.',
+              allowTypeImports: true,
             },
             {
               group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker'],
               message: 'Workflows may import @temporalio/workflow and @temporalio/common only.',
+              allowTypeImports: true,
             },
             {
               group: ['undici', 'knex', 'pg', '@electric-sql/*', 'pino', 'zod'],
@@ -122,6 +126,6 @@ export default tseslint.config(
       'src/db/**/*.ts',
       'src/schemas/**/*.ts',
     ],
-    rules: { 'no-restricted-imports': ['error', { patterns: [API_BAN] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [API_BAN] }] },
   },
 );
