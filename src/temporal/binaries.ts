@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../projectRoot';
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const toolsDir = process.env.SWITCHYARD_TOOLS_DIR
   ? resolve(process.env.SWITCHYARD_TOOLS_DIR)
-  : join(root, '.tools', 'temporal');
+  : join(PROJECT_ROOT, '.tools', 'temporal');
 
 function find(envVar: string, name: string): string {
   const path = process.env[envVar] || join(toolsDir, 'bin', name);

@@ -1,11 +1,26 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
-import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundle,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { TASK_QUEUE } from '../constants';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** The file `npm run build` writes the workflow bundle to, next to the compiled entry points. */
+export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
+// Compiled (dist/*.js), this module's URL is the entry point's, in the same folder as the bundle.
+// Under tsx and vitest it is src/worker/index.ts, where no bundle is ever written.
+const prebuiltBundlePath = fileURLToPath(new URL(`./${WORKFLOW_BUNDLE_FILE}`, import.meta.url));
+const compiled = !import.meta.url.endsWith('.ts');
 
 let runtimeInstalled = false;
 /** Runtime.install may run once per process, before any connection. */
@@ -42,9 +57,19 @@ function bundleInChildProcess(): Promise<WorkflowBundle> {
   });
 }
 
-let bundle: Promise<WorkflowBundle> | undefined;
-/** Bundling takes seconds; do it once per process. */
-export function workflowBundle(): Promise<WorkflowBundle> {
+let bundle: Promise<WorkflowBundleOption> | undefined;
+/**
+ * Compiled: the bundle `npm run build` wrote (Temporal's advice for production: no webpack at
+ * start-up). From source: bundled from src/workflows, once per process since it takes seconds.
+ */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  if (existsSync(prebuiltBundlePath)) return Promise.resolve({ codePath: prebuiltBundlePath });
+  if (compiled) {
+    // The TypeScript sources are not next to compiled code: bundling them cannot work here.
+    return Promise.reject(
+      new Error(`${prebuiltBundlePath} is missing: run \`npm run build\` to write the workflow bundle`),
+    );
+  }
   bundle ??= bundleInChildProcess().catch(() =>
     bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
   );

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { scriptCommand, type SpawnOptions } from '../../bench/lib/procs';
+import { scriptCommand, type ScriptCommand, type SpawnOptions } from '../../bench/lib/procs';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,9 +15,13 @@ export interface Proc {
 
 /** Runs one of the project's start scripts as npm does (its env, node flags and entry), capturing output. */
 export function runScript(script: SpawnOptions['script'], env: Record<string, string>): Proc {
-  const command = scriptCommand(script);
+  return runNode(scriptCommand(script), env);
+}
+
+/** Runs node with a script's env and args (e.g. a compiled entry point), capturing output. */
+export function runNode(command: ScriptCommand, env: Record<string, string>, cwd = repoRoot): Proc {
   const child = spawn(process.execPath, command.args, {
-    cwd: repoRoot,
+    cwd,
     env: { ...process.env, ...command.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `npm run build`: the compiled form production runs (`npm run start:prod*`, the Docker image).
+//
+//   dist/main.js            all-in-one (`npm start` compiled)       ← src/main.ts
+//   dist/api.js             the API alone (`npm run start:api`)     ← src/api/main.ts
+//   dist/worker.js          the worker alone (`npm run start:worker`) ← src/worker/main.ts
+//   dist/*.js.map           their source maps (node --enable-source-maps maps stacks to src/)
+//   dist/workflow-bundle.js the Temporal workflow bundle, prebuilt from src/workflows/index.ts;
+//                           the worker loads it (src/worker/index.ts) instead of running webpack
+//
+// esbuild bundles our TypeScript only: npm packages stay external imports, resolved from
+// node_modules at run time, so the runtime needs the production dependencies and nothing else.
+// The entry points sit side by side in one folder, because the worker finds the workflow bundle
+// next to its own file and src/projectRoot.ts walks up from it to package.json.
+//
+// Out dir: `--outdir DIR` (or `--outdir=DIR`), else $SWITCHYARD_BUILD_OUTDIR, else dist/. It is
+// emptied first. It must lie inside the project (node_modules and package.json are found upwards).
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const ENTRY_POINTS = {
+  main: 'src/main.ts',
+  api: 'src/api/main.ts',
+  worker: 'src/worker/main.ts',
+};
+/** Must match WORKFLOW_BUNDLE_FILE in src/worker/index.ts. */
+export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
+
+function outDirFromArgs(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--outdir') return argv[i + 1];
+    if (argv[i].startsWith('--outdir=')) return argv[i].slice('--outdir='.length);
+  }
+  return process.env.SWITCHYARD_BUILD_OUTDIR || 'dist';
+}
+
+const outdir = resolve(root, outDirFromArgs(process.argv.slice(2)));
+const inside = relative(root, outdir);
+if (!inside || inside.startsWith('..') || isAbsolute(inside) || inside.split(/[\\/]/)[0] === 'src') {
+  process.stderr.write(`build: the out dir must be a folder inside ${root} (not src/): ${outdir}\n`);
+  process.exit(1);
+}
+
+const started = Date.now();
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: Object.entries(ENTRY_POINTS).map(([out, entry]) => ({ in: entry, out })),
+  outdir,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: true,
+  // Stacks in logs keep their function names.
+  keepNames: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+const compiledAt = Date.now();
+
+// Temporal's production advice: bundle the workflows at build time and hand the worker the file.
+const { code } = await bundleWorkflowCode({
+  workflowsPath: join(root, 'src', 'workflows', 'index.ts'),
+  logger: new DefaultLogger('WARN'),
+});
+writeFileSync(join(outdir, WORKFLOW_BUNDLE_FILE), code);
+
+const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+const lines = Object.keys(result.metafile.outputs)
+  .map((file) => resolve(root, file))
+  .concat(join(outdir, WORKFLOW_BUNDLE_FILE))
+  .sort()
+  .map((file) => `  ${relative(root, file).padEnd(32)} ${kib(statSync(file).size).padStart(9)}`);
+process.stdout.write(
+  `build: ${relative(root, outdir)}/ in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+    `(esbuild ${compiledAt - started} ms, workflow bundle ${Date.now() - compiledAt} ms)\n` +
+    lines.join('\n') +
+    '\n',
+);
