@@ -17,9 +17,7 @@
 // emptied first. It must lie inside the project (node_modules and package.json are found upwards).
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,50 +37,64 @@ function outDirFromArgs(argv) {
   return process.env.SWITCHYARD_BUILD_OUTDIR || 'dist';
 }
 
-const outdir = resolve(root, outDirFromArgs(process.argv.slice(2)));
-const inside = relative(root, outdir);
-if (!inside || inside.startsWith('..') || isAbsolute(inside) || inside.split(/[\\/]/)[0] === 'src') {
-  process.stderr.write(`build: the out dir must be a folder inside ${root} (not src/): ${outdir}\n`);
-  process.exit(1);
-}
+/** Builds into `outDirArg` (relative to the project); returns a size-and-time summary. */
+export async function buildAll(outDirArg) {
+  const { build } = await import('esbuild');
+  const { DefaultLogger, bundleWorkflowCode } = await import('@temporalio/worker');
+  const outdir = resolve(root, outDirArg);
+  const inside = relative(root, outdir);
+  if (!inside || inside.startsWith('..') || isAbsolute(inside) || inside.split(/[\\/]/)[0] === 'src') {
+    throw new Error(`the out dir must be a folder inside ${root} (not src/): ${outdir}`);
+  }
 
-const started = Date.now();
-rmSync(outdir, { recursive: true, force: true });
-mkdirSync(outdir, { recursive: true });
+  const started = Date.now();
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
 
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: Object.entries(ENTRY_POINTS).map(([out, entry]) => ({ in: entry, out })),
-  outdir,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  sourcemap: true,
-  // Stacks in logs keep their function names.
-  keepNames: true,
-  metafile: true,
-  logLevel: 'warning',
-});
-const compiledAt = Date.now();
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: Object.entries(ENTRY_POINTS).map(([out, entry]) => ({ in: entry, out })),
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    sourcemap: true,
+    // Stacks in logs keep their function names.
+    keepNames: true,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const compiledAt = Date.now();
 
-// Temporal's production advice: bundle the workflows at build time and hand the worker the file.
-const { code } = await bundleWorkflowCode({
-  workflowsPath: join(root, 'src', 'workflows', 'index.ts'),
-  logger: new DefaultLogger('WARN'),
-});
-writeFileSync(join(outdir, WORKFLOW_BUNDLE_FILE), code);
+  // Temporal's production advice: bundle the workflows at build time and hand the worker the file.
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: join(root, 'src', 'workflows', 'index.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
+  writeFileSync(join(outdir, WORKFLOW_BUNDLE_FILE), code);
 
-const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
-const lines = Object.keys(result.metafile.outputs)
-  .map((file) => resolve(root, file))
-  .concat(join(outdir, WORKFLOW_BUNDLE_FILE))
-  .sort()
-  .map((file) => `  ${relative(root, file).padEnd(32)} ${kib(statSync(file).size).padStart(9)}`);
-process.stdout.write(
-  `build: ${relative(root, outdir)}/ in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+  const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+  const lines = Object.keys(result.metafile.outputs)
+    .map((file) => resolve(root, file))
+    .concat(join(outdir, WORKFLOW_BUNDLE_FILE))
+    .sort()
+    .map((file) => `  ${relative(root, file).padEnd(32)} ${kib(statSync(file).size).padStart(9)}`);
+  return (
+    `build: ${relative(root, outdir)}/ in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
     `(esbuild ${compiledAt - started} ms, workflow bundle ${Date.now() - compiledAt} ms)\n` +
     lines.join('\n') +
-    '\n',
-);
+    '\n'
+  );
+}
+
+// Run as a script (not imported, as test/compose.test.ts does for the names above).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    process.stdout.write(await buildAll(outDirFromArgs(process.argv.slice(2))));
+  } catch (err) {
+    process.stderr.write(`build: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}

