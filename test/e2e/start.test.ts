@@ -7,7 +7,14 @@ import { createTestDb, type TestDb } from '../support/db';
 import { processesMatching, runScript, type Proc } from '../support/process';
 import { Receiver } from '../support/receiver';
 import { devServerEnv, freePort, type DevEnv } from '../support/temporal';
-import { json } from './http';
+
+async function json(url: string, init: RequestInit & { key?: string; body?: string } = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (init.key) headers.authorization = `Bearer ${init.key}`;
+  const res = await fetch(url, { ...init, headers });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
 
 async function poll<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
