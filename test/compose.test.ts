@@ -736,7 +736,7 @@ describe('Dockerfile', () => {
 });
 
 describe('.dockerignore', () => {
-  it('keeps host dependencies, tools, data and VCS out of the build context', () => {
+  it('keeps host dependencies, tools, data, builds and VCS out of the build context', () => {
     const ignore = read('.dockerignore').split(/\r?\n/);
     for (const path of [
       'node_modules',
@@ -745,6 +745,8 @@ describe('.dockerignore', () => {
       '.git',
       'bench-results',
       'coverage',
+      // The image builds its own dist/ (the build stage); a host build must not leak in.
+      'dist/main.js',
     ]) {
       expect(dockerIgnored(path, ignore), path).toBe(true);
     }
