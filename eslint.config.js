@@ -44,7 +44,16 @@ const API_BAN = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', '.tools/', '.data/', 'bench-results/', 'coverage/', 'dist/', 'console/dist/'],
+    ignores: [
+      'node_modules/',
+      '.tools/',
+      '.data/',
+      '.test-data/',
+      'bench-results/',
+      'coverage/',
+      'dist/',
+      'console/dist/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
