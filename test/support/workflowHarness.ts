@@ -250,13 +250,23 @@ export class WorkflowHarness {
 
   /** Delivers a signal (matched by name) and lets the run react. */
   async signal(signal: string | { name: string }, ...args: unknown[]): Promise<void> {
+    await this.signals([signal, ...args]);
+  }
+
+  /**
+   * Delivers several signals in one activation: every handler runs before the run reacts (what
+   * the SDK does with signals that reach a worker together).
+   */
+  async signals(...batch: Array<[string | { name: string }, ...unknown[]]>): Promise<void> {
     const run = this.currentRun();
     if (run.outcome.status !== 'running')
       throw new Error(`cannot signal a run that is ${run.outcome.status}`);
-    const name = typeof signal === 'string' ? signal : signal.name;
-    const handler = run.signals.get(name);
-    if (handler) handler(...args);
-    else run.buffered.push({ name, args });
+    for (const [signal, ...args] of batch) {
+      const name = typeof signal === 'string' ? signal : signal.name;
+      const handler = run.signals.get(name);
+      if (handler) handler(...args);
+      else run.buffered.push({ name, args });
+    }
     await this.settle();
   }
 

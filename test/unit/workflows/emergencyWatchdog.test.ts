@@ -116,6 +116,17 @@ describe('emergencyWatchdog', () => {
     expect(createJobRuns).not.toHaveBeenCalled();
   });
 
+  it('lets the last of stop and reconfigure win when they arrive together', async () => {
+    const { emergencyTimes } = setUp();
+    await h.start(emergencyWatchdog, input);
+    await h.signals(['stop'], ['reconfigure', { periodMs: 30 * M }]);
+    expect(h.outcome().status).toBe('running');
+    await h.advance(30 * M);
+    expect(emergencyTimes()).toEqual([30 * M]);
+    await h.signals(['reconfigure', { periodMs: 10 * M }], ['stop']);
+    expect(h.outcome()).toEqual({ status: 'completed', result: 'stopped' });
+  });
+
   it("ends 'stale' when the configuration no longer asks for emergency runs", async () => {
     const { emergencyTimes } = setUp({ stale: true });
     await h.start(emergencyWatchdog, input);
