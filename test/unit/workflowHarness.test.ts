@@ -63,10 +63,20 @@ describe('WorkflowHarness', () => {
     expect(h.result()).toMatchObject({ woken: true, worked: true });
   });
 
-  it('buffers a signal sent before its handler is set', async () => {
+  it('buffers the signal of a signal-with-start', async () => {
     h = new WorkflowHarness();
     await h.signalWithStart('poke', [2], waiter, 500);
     expect(h.result()).toMatchObject({ woken: true, pokes: 2 });
+  });
+
+  it('buffers a signal that reaches a run before it sets the handler', async () => {
+    h = new WorkflowHarness();
+    await h.start(async () => {
+      await sleep(10);
+      return waiter(500);
+    });
+    await h.signal('poke', 2);
+    expect(await h.runToEnd()).toMatchObject({ status: 'completed', result: { woken: true, pokes: 2 } });
   });
 
   it('sleeps at least 1 ms, like the SDK, and skips time only to timers', async () => {
