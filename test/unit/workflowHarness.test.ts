@@ -45,12 +45,16 @@ describe('WorkflowHarness', () => {
 
   it('re-evaluates a condition after each signal, and cancels its timer when it holds', async () => {
     h = new WorkflowHarness();
-    await h.start(waiter, 500);
+    await h.start(async () => {
+      const seen = await waiter(500);
+      await sleep(1000);
+      return seen;
+    });
     await h.signal('poke', 1);
     expect(h.outcome().status).toBe('running');
     await h.signal(poke, 1);
-    expect(h.result()).toMatchObject({ woken: true, pokes: 2 });
-    expect(h.nextTimerAt()).toBeUndefined();
+    expect(h.nextTimerAt()).toBe(h.now + 1000); // the sleep's, not the condition's
+    expect(await h.runToEnd()).toMatchObject({ result: { woken: true, pokes: 2 } });
   });
 
   it('re-evaluates a condition when an activity completes', async () => {
