@@ -17,7 +17,9 @@
  *   `condition` evaluates `fn` at once, then after every step (signal, activity or child result,
  *   timer) once the microtasks have run, and returns false when its timer fires first.
  * - Signal and query handlers by name (`setHandler` with the SDK's own `defineSignal` /
- *   `defineQuery`); a signal sent before its handler exists is buffered, like the SDK does.
+ *   `defineQuery`); a signal sent before its handler exists is buffered, like the SDK does, which
+ *   is how `signalWithStart` works. `signals(...)` delivers several in one activation. A plain
+ *   Error thrown by the workflow shows as `failed` (on a worker it would fail the workflow task).
  * - `proxyActivities` / `proxyLocalActivities` call the test's functions by name; each call is
  *   recorded with the workflow time in `activityCalls`. Errors pass through as thrown (no
  *   ActivityFailure wrapping, no retries): the mocks model what the activity finally returns.
