@@ -1,0 +1,286 @@
+// deliverWebhook with mocked activities on the fake workflow runtime: the signals, the status
+// query and the stop causes, without a Temporal server (the server-backed behaviour, with real
+// HTTP and a database, is in test/workflows/deliverWebhook.test.ts).
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Activities } from '../../../src/activities';
+import type { AttemptResult } from '../../../src/activities/deliveries';
+import type { RetryPolicy } from '../../../src/rules/retryPolicy';
+import type { StopCause } from '../../../src/rules/webhookHealth';
+import { deliverWebhook, type DeliverInput } from '../../../src/workflows/webhooks/deliverWebhook';
+import { deferred, WorkflowHarness } from '../../support/workflowHarness';
+
+vi.mock('@temporalio/workflow', async (importOriginal) =>
+  (await import('../../support/workflowHarness')).workflowModuleMock(await importOriginal()),
+);
+
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+
+const fixed = (seconds: number, maxAttempts = 10): RetryPolicy => ({
+  policy: 'countdown',
+  config: { choice: 'fixed', kwargs: { seconds } },
+  maxAttempts,
+});
+const failed = (policy: RetryPolicy, error = 'HTTP 500'): AttemptResult => ({
+  outcome: 'failed',
+  startedAt: 0,
+  statusCode: 500,
+  error,
+  retryAfterMs: undefined,
+  policy,
+});
+const delivered: AttemptResult = { outcome: 'delivered', startedAt: 0, statusCode: 200 };
+const stopped = (kind: StopCause['kind']): AttemptResult => ({
+  outcome: 'stopped',
+  startedAt: 0,
+  cause: { kind },
+});
+
+let h: WorkflowHarness;
+afterEach(() => h?.dispose());
+
+/** A delivery whose attempts answer `results` in turn (then keep answering the last one). */
+function setUp(results: AttemptResult[]) {
+  let n = 0;
+  const activities = {
+    attemptDelivery: vi.fn<Activities['attemptDelivery']>(
+      async () => results[Math.min(n++, results.length - 1)]!,
+    ),
+    scheduleRetry: vi.fn<Activities['scheduleRetry']>(async () => undefined),
+    finishDelivery: vi.fn<Activities['finishDelivery']>(async () => undefined),
+  };
+  h = new WorkflowHarness({ activities });
+  const t0 = h.now;
+  /** Workflow time of each attempt, relative to the start. */
+  const attemptTimes = () =>
+    h.activityCalls.filter((c) => c.name === 'attemptDelivery').map((c) => c.atMs - t0);
+  return { ...activities, t0, attemptTimes };
+}
+
+const input = (over: Partial<DeliverInput> = {}): DeliverInput => ({
+  deliveryId: 'dlv_1',
+  delayMs: null,
+  cycle: 1,
+  firstAttemptNumber: 1,
+  test: false,
+  ...over,
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('deliverWebhook: delay and attempts', () => {
+  it('waits the webhook delay before the first attempt, showing it as waiting', async () => {
+    const { t0, attemptTimes } = setUp([delivered]);
+    await h.start(deliverWebhook, input({ delayMs: 30 * S }));
+    expect(h.query('status')).toEqual({
+      state: 'waiting',
+      attempts: 0,
+      nextAttemptAt: iso(t0 + 30 * S),
+      lastError: null,
+    });
+    await h.advance(30 * S - 1);
+    expect(attemptTimes()).toEqual([]);
+    await h.advance(1);
+    expect(attemptTimes()).toEqual([30 * S]);
+    expect(h.result()).toBe('delivered');
+    expect(h.query('status')).toMatchObject({ state: 'delivered', attempts: 1, nextAttemptAt: null });
+  });
+
+  it('retries after each countdown, numbering attempts on from firstAttemptNumber', async () => {
+    const policy = fixed(10);
+    const { attemptDelivery, scheduleRetry, finishDelivery, t0, attemptTimes } = setUp([
+      failed(policy),
+      failed(policy),
+      delivered,
+    ]);
+    await h.start(deliverWebhook, input({ cycle: 2, firstAttemptNumber: 4 }));
+    expect(await h.runToEnd()).toEqual({ status: 'completed', result: 'delivered' });
+    expect(attemptTimes()).toEqual([0, 10 * S, 20 * S]);
+    expect(attemptDelivery.mock.calls.map(([a]) => a)).toEqual([
+      { deliveryId: 'dlv_1', number: 4, cycle: 2, test: false },
+      { deliveryId: 'dlv_1', number: 5, cycle: 2, test: false },
+      { deliveryId: 'dlv_1', number: 6, cycle: 2, test: false },
+    ]);
+    expect(scheduleRetry.mock.calls.map(([a]) => a)).toEqual([
+      { deliveryId: 'dlv_1', nextAttemptAt: t0 + 10 * S },
+      { deliveryId: 'dlv_1', nextAttemptAt: t0 + 20 * S },
+    ]);
+    expect(finishDelivery).not.toHaveBeenCalled();
+  });
+
+  it('counts the countdown from the failed attempt, not from the bookkeeping after it', async () => {
+    const policy = fixed(10);
+    const slowAttempt = deferred<AttemptResult>();
+    const slowBookkeeping = deferred<void>();
+    const { attemptDelivery, scheduleRetry, t0, attemptTimes } = setUp([delivered]);
+    attemptDelivery.mockImplementationOnce(() => slowAttempt.promise);
+    scheduleRetry.mockImplementationOnce(() => slowBookkeeping.promise);
+    await h.start(deliverWebhook, input());
+    await h.advance(5 * S); // the attempt takes 5 s
+    slowAttempt.resolve(failed(policy));
+    await h.settle();
+    expect(scheduleRetry).toHaveBeenCalledWith({ deliveryId: 'dlv_1', nextAttemptAt: t0 + 15 * S });
+    await h.advance(3 * S); // recording the retry takes 3 s
+    slowBookkeeping.resolve(undefined);
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([0, 15 * S]);
+  });
+
+  it('gives up when the policy allows no further attempt: failed, with the last error', async () => {
+    const { finishDelivery, scheduleRetry } = setUp([failed(fixed(10, 2), 'HTTP 502')]);
+    await h.start(deliverWebhook, input());
+    expect(await h.runToEnd()).toEqual({ status: 'completed', result: 'failed' });
+    expect(h.activityCalls.filter((c) => c.name === 'attemptDelivery')).toHaveLength(2);
+    expect(scheduleRetry).toHaveBeenCalledTimes(1);
+    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith({
+      deliveryId: 'dlv_1',
+      status: 'failed',
+      cycle: 1,
+      reason: 'HTTP 502',
+    });
+    expect(h.query('status')).toEqual({
+      state: 'failed',
+      attempts: 2,
+      nextAttemptAt: null,
+      lastError: 'HTTP 502',
+    });
+  });
+
+  it('gives a test delivery one attempt, at once, whatever its delay and policy', async () => {
+    const { attemptDelivery, scheduleRetry, finishDelivery, attemptTimes } = setUp([failed(fixed(10))]);
+    await h.start(deliverWebhook, input({ test: true, delayMs: H }));
+    expect(await h.runToEnd()).toEqual({ status: 'completed', result: 'failed' });
+    expect(attemptTimes()).toEqual([0]);
+    expect(attemptDelivery).toHaveBeenCalledWith({ deliveryId: 'dlv_1', number: 1, cycle: 1, test: true });
+    expect(scheduleRetry).not.toHaveBeenCalled();
+    expect(finishDelivery).toHaveBeenCalledWith(
+      expect.objectContaining({ status: 'failed', reason: 'HTTP 500' }),
+    );
+  });
+});
+
+describe('deliverWebhook: retryNow and cancel', () => {
+  it('shows a countdown as retrying with its next attempt time', async () => {
+    const { t0 } = setUp([failed(fixed(3600))]);
+    await h.start(deliverWebhook, input());
+    expect(h.query('status')).toEqual({
+      state: 'retrying',
+      attempts: 1,
+      nextAttemptAt: iso(t0 + H),
+      lastError: 'HTTP 500',
+    });
+  });
+
+  it('retryNow during a countdown attempts at once, and the next countdown is a full one', async () => {
+    const policy = fixed(3600);
+    const { attemptTimes } = setUp([failed(policy), failed(policy), delivered]);
+    await h.start(deliverWebhook, input());
+    await h.advance(5 * M);
+    await h.signal('retryNow');
+    expect(attemptTimes()).toEqual([0, 5 * M]);
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([0, 5 * M, 5 * M + H]);
+  });
+
+  it('retryNow during the delay attempts at once', async () => {
+    const { attemptTimes } = setUp([delivered]);
+    await h.start(deliverWebhook, input({ delayMs: H }));
+    await h.advance(M);
+    await h.signal('retryNow');
+    expect(attemptTimes()).toEqual([M]);
+    expect(h.result()).toBe('delivered');
+  });
+
+  it('cancel during a countdown ends it cancelled through finishDelivery, with no further attempt', async () => {
+    const { finishDelivery } = setUp([failed(fixed(3600))]);
+    await h.start(deliverWebhook, input({ cycle: 3 }));
+    await h.advance(M);
+    await h.signal('cancel');
+    expect(h.result()).toBe('cancelled');
+    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith({
+      deliveryId: 'dlv_1',
+      status: 'cancelled',
+      cycle: 3,
+      reason: 'cancelled by request',
+    });
+    expect(h.activityCalls.filter((c) => c.name === 'attemptDelivery')).toHaveLength(1);
+    expect(h.query('status')).toMatchObject({ state: 'cancelled', nextAttemptAt: null });
+  });
+
+  it('cancel during the delay ends it cancelled before any attempt', async () => {
+    const { attemptDelivery, finishDelivery } = setUp([delivered]);
+    await h.start(deliverWebhook, input({ delayMs: H }));
+    await h.signal('cancel');
+    expect(h.result()).toBe('cancelled');
+    expect(attemptDelivery).not.toHaveBeenCalled();
+    expect(finishDelivery).toHaveBeenCalledWith(expect.objectContaining({ status: 'cancelled' }));
+  });
+
+  it('cancel during an attempt lets it finish: a failure then ends cancelled, a success stays delivered', async () => {
+    const inFlight = deferred<AttemptResult>();
+    const { attemptDelivery, scheduleRetry, finishDelivery } = setUp([]);
+    attemptDelivery.mockImplementationOnce(() => inFlight.promise);
+    await h.start(deliverWebhook, input());
+    await h.signal('cancel');
+    expect(h.outcome().status).toBe('running');
+    inFlight.resolve(failed(fixed(10)));
+    await h.settle();
+    expect(h.result()).toBe('cancelled');
+    expect(scheduleRetry).not.toHaveBeenCalled();
+    expect(finishDelivery).toHaveBeenCalledWith(expect.objectContaining({ status: 'cancelled' }));
+    h.dispose();
+
+    const succeeding = deferred<AttemptResult>();
+    const second = setUp([]);
+    second.attemptDelivery.mockImplementationOnce(() => succeeding.promise);
+    await h.start(deliverWebhook, input());
+    await h.signal('cancel');
+    succeeding.resolve(delivered);
+    await h.settle();
+    expect(h.result()).toBe('delivered');
+    expect(second.finishDelivery).not.toHaveBeenCalled();
+  });
+});
+
+describe('deliverWebhook: stopped attempts', () => {
+  it.each([
+    ['webhook_deleted', 'webhook deleted'],
+    ['webhook_disabled', 'webhook disabled'],
+  ] as const)(
+    '%s: refused before sending, the activity settled the row: failed, no finishDelivery',
+    async (kind, reason) => {
+      const { finishDelivery, scheduleRetry } = setUp([stopped(kind)]);
+      await h.start(deliverWebhook, input());
+      expect(h.result()).toBe('failed');
+      expect(finishDelivery).not.toHaveBeenCalled();
+      expect(scheduleRetry).not.toHaveBeenCalled();
+      expect(h.query('status')).toEqual({
+        state: 'failed',
+        attempts: 1,
+        nextAttemptAt: null,
+        lastError: reason,
+      });
+    },
+  );
+
+  it.each([
+    ['gone', 'the target answered 410 Gone'],
+    ['failing_too_long', 'every delivery failed for 5 days with no success'],
+  ] as const)(
+    '%s: the webhook is disabled after sending: failed through finishDelivery',
+    async (kind, reason) => {
+      const { finishDelivery, scheduleRetry } = setUp([stopped(kind)]);
+      await h.start(deliverWebhook, input({ cycle: 2 }));
+      expect(h.result()).toBe('failed');
+      expect(finishDelivery).toHaveBeenCalledExactlyOnceWith({
+        deliveryId: 'dlv_1',
+        status: 'failed',
+        cycle: 2,
+        reason,
+      });
+      expect(scheduleRetry).not.toHaveBeenCalled();
+      expect(h.query('status')).toMatchObject({ state: 'failed', attempts: 1, nextAttemptAt: null });
+    },
+  );
+});
