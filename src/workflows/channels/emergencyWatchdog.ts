@@ -69,8 +69,10 @@ export async function emergencyWatchdog(input: WatchdogInput): Promise<'stopped'
       dueAt = Date.now() + periodMs;
     } else {
       if ((await startEmergencyRun(input, dueAt)) === 'stale') return 'stale';
-      // Fixed cadence from the deadline; after a long outage, one run and then a full period.
-      dueAt = Math.max(dueAt + periodMs, Date.now() + 1);
+      // Fixed cadence from the deadline; after a long outage (the run started more than a period
+      // late), one run and then a full period, not a second run straight after the late one.
+      const next = dueAt + periodMs;
+      dueAt = next > Date.now() ? next : Date.now() + periodMs;
     }
     if (cycle >= cyclesPerRun || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof emergencyWatchdog>({ ...input, periodMs, dueAtMs: dueAt });
