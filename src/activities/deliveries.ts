@@ -175,15 +175,22 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     if (inserted.length === 0) return; // already told (activity retried)
     // An SMTP outage must neither lose the record nor fail or slow the delivery.
     after.push(() => {
-      deps.mailer.send({ to: n.to, subject: n.subject, text: n.body }).then(
-        async (status) => {
-          if (status === 'sent') await db('notifications').where({ id }).update({ status: 'sent' });
-        },
-        async (err: Error) => {
-          logger.warn({ err, notification: id }, 'notification mail failed');
-          await db('notifications').where({ id }).update({ status: 'send_failed', error: err.message });
-        },
-      );
+      // Nobody awaits this chain (the delivery has moved on), so it must end in a handler that
+      // cannot reject: a rejection here would be unhandled and could end the all-in-one process.
+      void deps.mailer
+        .send({ to: n.to, subject: n.subject, text: n.body })
+        .then(
+          async (status) => {
+            if (status === 'sent') await db('notifications').where({ id }).update({ status: 'sent' });
+          },
+          async (err: Error) => {
+            logger.warn({ err, notification: id }, 'notification mail failed');
+            await db('notifications').where({ id }).update({ status: 'send_failed', error: err.message });
+          },
+        )
+        .catch((err: unknown) => {
+          logger.warn({ err, notification: id }, 'notification send status not recorded');
+        });
     });
   }
 
