@@ -62,7 +62,7 @@ export interface DeliveryListQuery {
 }
 
 /** One delivery a fan-out records: a matching webhook of the event, with its workflow id. */
-export interface PlannedRow {
+export interface NewPlannedDelivery {
   id: string;
   webhookId: string;
   workflowId: string;
@@ -140,7 +140,7 @@ export function createDeliveriesRepository(db: Db) {
     async recordPlan(
       accountId: string,
       eventId: string,
-      planned: PlannedRow[],
+      planned: NewPlannedDelivery[],
     ): Promise<Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id'>>> {
       const values = planned.flatMap((p) => [p.id, accountId, eventId, p.webhookId, p.workflowId]);
       // Rows inserted by the statement are not visible to its own reads: the new ones come from

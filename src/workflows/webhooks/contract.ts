@@ -2,8 +2,8 @@
 // results, signals and the query, workflow ids, and the start options of every starter. Starters
 // (services, the fan-out activity, tests, bench, scripts) build a WorkflowStart here and run it
 // with src/temporal/workflowStart.ts, so a start is checked against the workflow's signature.
-// Bundled into the workflow sandbox: @temporalio/workflow, @temporalio/common, pure modules and
-// type-only imports only, and never the workflow modules themselves (they import this).
+// Bundled into the workflow sandbox, so it imports only @temporalio/workflow, @temporalio/common,
+// pure modules and types; never the workflow modules themselves (they import this, to be checked).
 import type { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { TASK_QUEUE } from '../../constants';
