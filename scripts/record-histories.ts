@@ -4,10 +4,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ids } from '../src/constants';
 import { newId } from '../src/ids';
 import { SecretBox } from '../src/secrets';
 import { temporalCliPath } from '../src/temporal/binaries';
+import { startWorkflow } from '../src/temporal/workflowStart';
+import { dispatchEventStart, webhookWorkflowIds } from '../src/workflows/webhooks/contract';
 import { createTestDb } from '../test/support/db';
 import { insertAccount, insertWebhook } from '../test/support/fixtures';
 import { Receiver } from '../test/support/receiver';
@@ -50,16 +51,19 @@ try {
     payload: JSON.stringify({ package_id: 'P1' }),
     request_hash: 'x',
   });
-  const dispatchId = ids.dispatch(account, eventId);
-  await dev.client.workflow.execute('dispatchEvent', {
+  const dispatch = dispatchEventStart({
+    accountId: account,
+    eventId,
+    eventType: 'package.created',
+    searchAttributes: false,
     taskQueue: worker.taskQueue,
-    workflowId: dispatchId,
-    args: [{ accountId: account, eventId }],
   });
+  const dispatchId = dispatch.options.workflowId;
+  await (await startWorkflow(dev.client, dispatch)).result();
   const runs: Record<string, string> = {
     'dispatchEvent.json': dispatchId,
-    'deliverWebhook-delivered.json': ids.delivery(eventId, delivered),
-    'deliverWebhook-retried.json': ids.delivery(eventId, retried),
+    'deliverWebhook-delivered.json': webhookWorkflowIds.delivery(eventId, delivered),
+    'deliverWebhook-retried.json': webhookWorkflowIds.delivery(eventId, retried),
   };
   for (const [file, workflowId] of Object.entries(runs)) {
     await dev.client.workflow.getHandle(workflowId).result();

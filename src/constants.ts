@@ -16,9 +16,6 @@ export type SearchAttributeName = (typeof SEARCH_ATTRIBUTES)[number]['name'];
 
 /** Deterministic ids: a retried REST call finds the same workflow instead of starting another. */
 export const ids = {
-  delivery: (eventId: string, webhookId: string) => `delivery:${eventId}:${webhookId}`,
-  // Event ids are the client's and unique per account only; webhook ids are global.
-  dispatch: (accountId: string, eventId: string) => `dispatch:${accountId}:${eventId}`,
   emergency: (channelId: string, jobType: string) => `emergency:${channelId}:${jobType}`,
   webhookJob: (channelId: string, jobType: string) => `webhook-job:${channelId}:${jobType}`,
   stableSchedule: (accountId: string, jobType: string) => `stable:${accountId}:${jobType}`,

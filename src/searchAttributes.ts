@@ -24,3 +24,11 @@ export function deliveryAttributes(d: {
   if (d.goodsOwnerId) pairs.push({ key: SA.goodsOwner, value: d.goodsOwnerId });
   return pairs;
 }
+
+/** A fan-out's attributes: the account and the event type (it has no single webhook). */
+export function dispatchAttributes(d: { accountId: string; eventType: string }): SearchAttributePair[] {
+  return [
+    { key: SA.account, value: d.accountId },
+    { key: SA.eventType, value: d.eventType },
+  ];
+}

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'undici';
-import { TASK_QUEUE } from '../../src/constants';
+import { startWorkflow } from '../../src/temporal/workflowStart';
+import { noopWorkflowStart } from '../../src/workflows/noopContract';
 
 export interface RateResult {
   count: number;
@@ -93,7 +94,7 @@ export async function noopBaseline(
     while (next < o.count && performance.now() < deadline) {
       const id = `${o.prefix}-${next++}`;
       try {
-        await client.workflow.start('noopWorkflow', { taskQueue: TASK_QUEUE, workflowId: id, args: [] });
+        await startWorkflow(client, noopWorkflowStart(id));
         started.push(id);
       } catch {
         // Counted as unfinished: it never ran.

@@ -1,5 +1,5 @@
 import type { ActivityDeps } from './deps';
-import { createDeliveryActivities } from './deliveries';
+import { createDeliveryActivities } from './webhooks';
 import { createChannelActivities } from './channels';
 
 export type { ActivityDeps } from './deps';

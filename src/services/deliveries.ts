@@ -1,104 +1,79 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { TASK_QUEUE, ids } from '../constants';
-import { paginate, type Page } from '../db/paginate';
+import type { Page } from '../db/paginate';
 import { ConflictError, NotFoundError } from '../errors';
 import { newId } from '../ids';
-import { deliveryAttributes } from '../searchAttributes';
 import { durationMs } from '../rules/duration';
-import type { deliverWebhook, DeliverInput, DeliveryState } from '../workflows/webhooks/deliverWebhook';
-import { cancelSignal, retryNowSignal } from '../workflows/webhooks/signals';
+import {
+  createDeliveriesRepository,
+  type DeliveryListQuery,
+  type DeliveryRow,
+} from '../repositories/deliveries';
+import { createDeliveryAttemptsRepository, type AttemptRow } from '../repositories/deliveryAttempts';
+import { createEventsRepository, type EventLabels } from '../repositories/events';
+import type { WebhookRow } from '../repositories/webhooks';
+import { signalWithStartWorkflow, startWorkflow } from '../temporal/workflowStart';
+import {
+  cancelSignal,
+  deliverWebhookStart,
+  retryNowSignal,
+  webhookWorkflowIds,
+  type DeliverInput,
+  type DeliverWebhookWorkflow,
+  type DeliveryState,
+} from '../workflows/webhooks/contract';
 import type { ServiceDeps } from './deps';
-import type { WebhooksService, WebhookRow } from './webhooks';
+import type { WebhooksService } from './webhooks';
 
-export interface DeliveryRow {
-  id: string;
-  account_id: string;
-  event_id: string;
-  webhook_id: string;
-  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
-  cycle: number;
-  attempt_count: number;
-  next_attempt_at: Date | null;
-  last_error: string | null;
-  workflow_id: string;
-  is_test: boolean;
-  created_at: Date;
-  finished_at: Date | null;
-}
-
-export interface AttemptRow {
-  delivery_id: string;
-  number: number;
-  started_at: Date;
-  duration_ms: number;
-  status_code: number | null;
-  error: string | null;
-  response_body: string | null;
-}
+export type { DeliveryRow } from '../repositories/deliveries';
+export type { AttemptRow } from '../repositories/deliveryAttempts';
 
 export type DeliveryWithAttempts = DeliveryRow & { attempts: AttemptRow[] };
 
 export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksService) {
   const { db, temporal } = deps;
+  const deliveries = createDeliveriesRepository(db);
+  const attempts = createDeliveryAttemptsRepository(db);
+  const events = createEventsRepository(db);
 
   async function withAttempts(rows: DeliveryRow[]): Promise<DeliveryWithAttempts[]> {
     if (rows.length === 0) return [];
-    const attempts = (await db('delivery_attempts')
-      .whereIn(
-        'delivery_id',
-        rows.map((r) => r.id),
-      )
-      .orderBy(['delivery_id', 'number'])) as AttemptRow[];
+    const found = await attempts.ofDeliveries(rows.map((r) => r.id));
     const byDelivery = new Map<string, AttemptRow[]>();
-    for (const a of attempts) byDelivery.set(a.delivery_id, [...(byDelivery.get(a.delivery_id) ?? []), a]);
+    for (const a of found) byDelivery.set(a.delivery_id, [...(byDelivery.get(a.delivery_id) ?? []), a]);
     return rows.map((r) => ({ ...r, attempts: byDelivery.get(r.id) ?? [] }));
   }
 
   async function find(accountId: string, id: string): Promise<DeliveryRow> {
-    const row = (await db('deliveries').where({ id, account_id: accountId }).first()) as
-      DeliveryRow | undefined;
+    const row = await deliveries.find(accountId, id);
     if (!row) throw new NotFoundError('delivery', id);
     return row;
   }
 
-  function startOptions(
-    row: DeliveryRow,
-    webhook: WebhookRow,
-    eventType: string,
-    goodsOwnerId: string | null,
-    input: DeliverInput,
-  ) {
-    return {
-      taskQueue: TASK_QUEUE,
+  /** A resend, a test or a retry-now: an operator's start of the delivery (see DeliveryStarter). */
+  function operatorStart(row: DeliveryRow, webhook: WebhookRow, event: EventLabels, input: DeliverInput) {
+    return deliverWebhookStart({
+      input,
       workflowId: row.workflow_id,
-      args: [input] as [DeliverInput],
-      // A new cycle reuses the id of the finished run, so the Web UI shows every cycle together.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
-      staticSummary: `${eventType} ${row.event_id} → webhook ${webhook.id}${input.cycle > 1 ? ` (cycle ${input.cycle})` : ''}`,
-      ...(deps.searchAttributes === false
-        ? {}
-        : {
-            typedSearchAttributes: deliveryAttributes({
-              accountId: row.account_id,
-              webhookId: webhook.id,
-              eventType,
-              goodsOwnerId,
-            }),
-          }),
-    };
+      accountId: row.account_id,
+      eventId: row.event_id,
+      eventType: event.type,
+      goodsOwnerId: event.goods_owner_id,
+      webhookId: webhook.id,
+      starter: { by: 'operator' },
+      searchAttributes: deps.searchAttributes !== false,
+    });
   }
 
   async function startDelivery(
     row: DeliveryRow,
     webhook: WebhookRow,
-    eventType: string,
-    goodsOwnerId: string | null,
+    event: EventLabels,
     input: DeliverInput,
   ) {
-    const options = startOptions(row, webhook, eventType, goodsOwnerId, input);
+    const start = operatorStart(row, webhook, event, input);
     for (let tries = 0; ; tries++) {
       try {
-        return await temporal.workflow.start<typeof deliverWebhook>('deliverWebhook', options);
+        return await startWorkflow(temporal, start);
       } catch (err) {
         // The previous cycle has settled its row but its run is still closing: let it finish.
         if (!(err instanceof WorkflowExecutionAlreadyStartedError) || tries >= 5) throw err;
@@ -110,21 +85,12 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     }
   }
 
-  async function eventOf(row: DeliveryRow): Promise<{ type: string; goods_owner_id: string | null }> {
-    return db('events')
-      .where({ account_id: row.account_id, id: row.event_id })
-      .first('type', 'goods_owner_id');
-  }
-
   /** Sends a finished delivery again as a new cycle of attempts. */
   async function resend(row: DeliveryRow, webhook: WebhookRow): Promise<boolean> {
-    const claimed = await db('deliveries')
-      .where({ id: row.id, cycle: row.cycle, status: row.status })
-      .update({ status: 'pending', cycle: row.cycle + 1, finished_at: null, next_attempt_at: null });
-    if (claimed === 0) return false; // someone else resent it first
-    const event = await eventOf(row);
+    if (!(await deliveries.claimNextCycle(row))) return false; // someone else resent it first
+    const event = await events.labels(row.account_id, row.event_id);
     try {
-      await startDelivery(row, webhook, event.type, event.goods_owner_id, {
+      await startDelivery(row, webhook, event, {
         deliveryId: row.id,
         delayMs: null,
         cycle: row.cycle + 1,
@@ -132,9 +98,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
         test: row.is_test,
       });
     } catch (err) {
-      await db('deliveries')
-        .where({ id: row.id, cycle: row.cycle + 1 })
-        .update({ status: row.status, cycle: row.cycle, finished_at: row.finished_at });
+      await deliveries.releaseNextCycle(row);
       throw err;
     }
     return true;
@@ -146,21 +110,8 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
       return row as DeliveryWithAttempts;
     },
 
-    async list(
-      accountId: string,
-      q: {
-        limit: number;
-        cursor?: string | undefined;
-        webhook_id?: string | undefined;
-        event_id?: string | undefined;
-        status?: string | undefined;
-      },
-    ): Promise<Page<DeliveryWithAttempts>> {
-      const query = db('deliveries').where({ account_id: accountId }).select('*');
-      if (q.webhook_id) query.where({ webhook_id: q.webhook_id });
-      if (q.event_id) query.where({ event_id: q.event_id });
-      if (q.status) query.where({ status: q.status });
-      const page = await paginate<DeliveryRow>(query, q);
+    async list(accountId: string, q: DeliveryListQuery): Promise<Page<DeliveryWithAttempts>> {
+      const page = await deliveries.list(accountId, q);
       return { data: await withAttempts(page.data), next_cursor: page.next_cursor };
     },
 
@@ -171,7 +122,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
       webhooks.assertEnabled(webhook);
       if (row.status === 'pending') {
         try {
-          await temporal.workflow.getHandle(row.workflow_id).signal(retryNowSignal);
+          await temporal.workflow.getHandle<DeliverWebhookWorkflow>(row.workflow_id).signal(retryNowSignal);
           return;
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -180,18 +131,15 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
         // it yet, or an operator terminated its run. Start it now, attempting at once; signal-with-
         // start joins a run that appeared meanwhile, and a fan-out that comes later finds this run
         // and starts nothing (REJECT_DUPLICATE), so the event is not sent twice.
-        const event = await eventOf(row);
-        await temporal.workflow.signalWithStart<typeof deliverWebhook, []>('deliverWebhook', {
-          ...startOptions(row, webhook, event.type, event.goods_owner_id, {
-            deliveryId: row.id,
-            delayMs: null,
-            cycle: row.cycle,
-            firstAttemptNumber: row.attempt_count + 1,
-            test: row.is_test,
-          }),
-          signal: retryNowSignal,
-          signalArgs: [],
+        const event = await events.labels(row.account_id, row.event_id);
+        const start = operatorStart(row, webhook, event, {
+          deliveryId: row.id,
+          delayMs: null,
+          cycle: row.cycle,
+          firstAttemptNumber: row.attempt_count + 1,
+          test: row.is_test,
         });
+        await signalWithStartWorkflow(temporal, start, retryNowSignal, []);
         return;
       }
       await resend(row, webhook);
@@ -202,12 +150,10 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
       if (row.status !== 'pending')
         throw new ConflictError(`delivery ${id} is ${row.status}; only a pending delivery can be cancelled`);
       try {
-        await temporal.workflow.getHandle(row.workflow_id).signal(cancelSignal);
+        await temporal.workflow.getHandle<DeliverWebhookWorkflow>(row.workflow_id).signal(cancelSignal);
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
-        await db('deliveries')
-          .where({ id, status: 'pending' })
-          .update({ status: 'cancelled', finished_at: new Date(), next_attempt_at: null });
+        await deliveries.cancelPending(id, new Date());
       }
     },
 
@@ -221,7 +167,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
       const eventId = newId('test');
       const deliveryId = newId('dlv');
       const row = await db.transaction(async (trx) => {
-        await trx('events').insert({
+        await events.insertTest(trx, {
           account_id: accountId,
           id: eventId,
           seq: eventId.replace(/^test_/, 'evt_'),
@@ -233,33 +179,32 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
             webhook_id: webhook.id,
           }),
           request_hash: 'test',
-          is_test: true,
           dispatched_at: new Date(),
         });
-        const [d] = (await trx('deliveries')
-          .insert({
-            id: deliveryId,
-            account_id: accountId,
-            event_id: eventId,
-            webhook_id: webhook.id,
-            status: 'pending',
-            workflow_id: ids.delivery(eventId, webhook.id),
-            is_test: true,
-          })
-          .returning('*')) as DeliveryRow[];
-        return d as DeliveryRow;
+        return deliveries.insertTest(trx, {
+          id: deliveryId,
+          account_id: accountId,
+          event_id: eventId,
+          webhook_id: webhook.id,
+          workflow_id: webhookWorkflowIds.delivery(eventId, webhook.id),
+        });
       });
       let handle;
       try {
-        handle = await startDelivery(row, webhook, 'webhook.test', webhook.goods_owner_id, {
-          deliveryId,
-          delayMs: null,
-          cycle: 1,
-          firstAttemptNumber: 1,
-          test: true,
-        });
+        handle = await startDelivery(
+          row,
+          webhook,
+          { type: 'webhook.test', goods_owner_id: webhook.goods_owner_id },
+          {
+            deliveryId,
+            delayMs: null,
+            cycle: 1,
+            firstAttemptNumber: 1,
+            test: true,
+          },
+        );
       } catch (err) {
-        await db('events').where({ account_id: accountId, id: eventId }).delete();
+        await events.remove(accountId, eventId);
         throw err;
       }
       const timeoutMs = (durationMs(webhook.timeout) ?? 10_000) + 30_000;
@@ -282,10 +227,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     async recover(accountId: string, webhookId: string, since: Date): Promise<number> {
       const webhook = await webhooks.find(accountId, webhookId);
       webhooks.assertEnabled(webhook);
-      const failed = (await db('deliveries')
-        .where({ account_id: accountId, webhook_id: webhookId, status: 'failed', is_test: false })
-        .where('created_at', '>=', since)
-        .orderBy('id')) as DeliveryRow[];
+      const failed = await deliveries.failedSince(accountId, webhookId, since);
       let count = 0;
       for (const row of failed) if (await resend(row, webhook)) count += 1;
       return count;

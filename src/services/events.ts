@@ -1,26 +1,16 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { TASK_QUEUE, ids } from '../constants';
-import { paginate, type Page } from '../db/paginate';
+import type { Page } from '../db/paginate';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
-import { SA } from '../searchAttributes';
+import { createDeliveriesRepository } from '../repositories/deliveries';
+import { createEventsRepository, type EventListQuery, type EventRow } from '../repositories/events';
 import type { CreateEventBody } from '../schemas/events';
-import type { dispatchEvent } from '../workflows/webhooks/dispatchEvent';
+import { startWorkflow } from '../temporal/workflowStart';
+import { dispatchEventStart } from '../workflows/webhooks/contract';
 import type { ServiceDeps } from './deps';
 
-export interface EventRow {
-  account_id: string;
-  id: string;
-  seq: string;
-  type: string;
-  goods_owner_id: string | null;
-  occurred_at: Date;
-  payload: Record<string, unknown>;
-  request_hash: string;
-  created_at: Date;
-  dispatched_at: Date | null;
-}
+export type { EventRow } from '../repositories/events';
 
 /** JSON with sorted keys, so the same request always hashes the same. */
 function canonical(value: unknown): string {
@@ -46,27 +36,20 @@ export function requestHash(body: Omit<CreateEventBody, 'id'>): string {
 
 export function createEventsService(deps: ServiceDeps) {
   const { db, temporal } = deps;
+  const events = createEventsRepository(db);
+  const deliveries = createDeliveriesRepository(db);
 
   async function startDispatch(accountId: string, event: Pick<EventRow, 'id' | 'type'>): Promise<void> {
     try {
-      await temporal.workflow.start<typeof dispatchEvent>('dispatchEvent', {
-        taskQueue: TASK_QUEUE,
-        workflowId: ids.dispatch(accountId, event.id),
-        args: [{ accountId, eventId: event.id }],
-        // Idempotent: a retried POST finds the running fan-out, a finished one is not repeated,
-        // and a failed one may run again.
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        staticSummary: `${event.type} ${event.id}`,
-        ...(deps.searchAttributes === false
-          ? {}
-          : {
-              typedSearchAttributes: [
-                { key: SA.account, value: accountId },
-                { key: SA.eventType, value: event.type },
-              ],
-            }),
-      });
+      await startWorkflow(
+        temporal,
+        dispatchEventStart({
+          accountId,
+          eventId: event.id,
+          eventType: event.type,
+          searchAttributes: deps.searchAttributes !== false,
+        }),
+      );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
       throw err;
@@ -91,23 +74,18 @@ export function createEventsService(deps: ServiceDeps) {
         );
       const id = body.id ?? idempotencyKey ?? newId('evt');
       const hash = requestHash(body);
-      const inserted = (await db('events')
-        .insert({
-          account_id: accountId,
-          id,
-          seq: newId('evt'),
-          type: body.type,
-          goods_owner_id: body.goods_owner_id ?? null,
-          occurred_at: body.occurred_at ? new Date(body.occurred_at) : new Date(),
-          payload: JSON.stringify(body.payload),
-          request_hash: hash,
-        })
-        .onConflict(['account_id', 'id'])
-        .ignore()
-        .returning('*')) as EventRow[];
-      const fresh = inserted[0];
+      const fresh = await events.insertIfNew({
+        account_id: accountId,
+        id,
+        seq: newId('evt'),
+        type: body.type,
+        goods_owner_id: body.goods_owner_id ?? null,
+        occurred_at: body.occurred_at ? new Date(body.occurred_at) : new Date(),
+        payload: JSON.stringify(body.payload),
+        request_hash: hash,
+      });
       if (!fresh) {
-        const existing = (await db('events').where({ account_id: accountId, id }).first()) as EventRow;
+        const existing = (await events.find(accountId, id)) as EventRow;
         if (existing.request_hash !== hash)
           throw new ConflictError(`event ${id} was already accepted with a different body`);
         // The first request may have died before its fan-out started: make sure it runs.
@@ -117,7 +95,7 @@ export function createEventsService(deps: ServiceDeps) {
       try {
         await startDispatch(accountId, fresh);
       } catch (err) {
-        await db('events').where({ account_id: accountId, id }).delete();
+        await events.remove(accountId, id);
         throw err;
       }
       deps.metrics.eventsAccepted.inc();
@@ -125,38 +103,18 @@ export function createEventsService(deps: ServiceDeps) {
     },
 
     async get(accountId: string, id: string) {
-      const event = (await db('events').where({ account_id: accountId, id }).first()) as EventRow | undefined;
+      const event = await events.find(accountId, id);
       if (!event) throw new NotFoundError('event', id);
-      const deliveries = (await db('deliveries')
-        .where({ account_id: accountId, event_id: id })
-        .orderBy('id')
-        .select('id', 'webhook_id', 'status')) as Array<{ id: string; webhook_id: string; status: string }>;
-      return { event, deliveries };
+      return { event, deliveries: await deliveries.ofEvent(accountId, id) };
     },
 
-    async list(
-      accountId: string,
-      q: {
-        limit: number;
-        cursor?: string | undefined;
-        type?: string | undefined;
-        goods_owner_id?: string | undefined;
-      },
-    ): Promise<Page<EventRow>> {
-      const query = db('events').where({ account_id: accountId, is_test: false }).select('*');
-      if (q.type) query.where({ type: q.type });
-      if (q.goods_owner_id) query.where({ goods_owner_id: q.goods_owner_id });
-      return paginate<EventRow>(query, { ...q, column: 'seq' });
+    async list(accountId: string, q: EventListQuery): Promise<Page<EventRow>> {
+      return events.list(accountId, q);
     },
 
     /** Starts the fan-out of events accepted but never dispatched (a crash between the two steps). */
     async redispatchStranded(olderThanMs = 60_000): Promise<number> {
-      const stranded = (await db('events')
-        .whereNull('dispatched_at')
-        .where('is_test', false)
-        .where('created_at', '<', new Date(Date.now() - olderThanMs))
-        .limit(1000)
-        .select('account_id', 'id', 'type')) as EventRow[];
+      const stranded = await events.undispatched(new Date(Date.now() - olderThanMs), 1000);
       for (const e of stranded) await startDispatch(e.account_id, e);
       return stranded.length;
     },

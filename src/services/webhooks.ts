@@ -1,35 +1,14 @@
-import type { Db } from '../db/knex';
-import { paginate, type Page } from '../db/paginate';
+import type { Knex } from 'knex';
+import type { Page } from '../db/paginate';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
 import { findHeader } from '../rules/headers';
 import { checkTargetUrl } from '../rules/urlSafety';
+import { createWebhooksRepository, type WebhookListQuery, type WebhookRow } from '../repositories/webhooks';
 import type { CreateWebhookBody, UpdateWebhookBody } from '../schemas/webhooks';
 import type { ServiceDeps } from './deps';
 
-export interface WebhookRow {
-  id: string;
-  account_id: string;
-  name: string | null;
-  event_type: string;
-  target_url: string;
-  scope: 'regular' | 'automation';
-  goods_owner_id: string | null;
-  retry_policy: 'none' | 'one_day' | 'countdown';
-  retry_countdown_config: unknown;
-  max_attempts: number;
-  delay: string | null;
-  timeout: string;
-  additional_headers: Record<string, string> | null;
-  secret_key_sealed: string | null;
-  auth_type: 'basic' | 'bearer' | null;
-  auth_sealed: string | null;
-  notify_email: string | null;
-  enabled: boolean;
-  disabled_reason: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type { WebhookRow } from '../repositories/webhooks';
 
 /** The writable settings after defaults and merging, before secrets are sealed. */
 type Settings = Omit<Required<CreateWebhookBody>, 'secret_key' | 'auth'> & {
@@ -61,17 +40,15 @@ export function crossFieldProblems(s: Settings): ErrorDetail[] {
 
 export function createWebhooksService(deps: ServiceDeps) {
   const { db, secrets, config } = deps;
+  const webhooks = createWebhooksRepository(db);
 
   async function assertSafeTarget(url: string): Promise<void> {
     const verdict = await checkTargetUrl(url, { allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS });
     if (!verdict.ok) throw ValidationError.field('target_url', verdict.reason);
   }
 
-  async function find(accountId: string, id: string, conn: Db = db): Promise<WebhookRow> {
-    const row = (await conn('webhooks')
-      .where({ id, account_id: accountId })
-      .whereNull('deleted_at')
-      .first()) as WebhookRow | undefined;
+  async function find(accountId: string, id: string, conn: Knex = db): Promise<WebhookRow> {
+    const row = await webhooks.find(accountId, id, conn);
     if (!row) throw new NotFoundError('webhook', id);
     return row;
   }
@@ -100,32 +77,27 @@ export function createWebhooksService(deps: ServiceDeps) {
       const problems = crossFieldProblems(settings);
       if (problems.length) throw new ValidationError(problems);
       await assertSafeTarget(settings.target_url);
-      const [row] = (await db('webhooks')
-        .insert({
-          id: newId('whk'),
-          account_id: accountId,
-          name: settings.name,
-          event_type: settings.event_type,
-          target_url: settings.target_url,
-          scope: settings.scope,
-          goods_owner_id: settings.goods_owner_id,
-          retry_policy: settings.retry_policy,
-          retry_countdown_config: settings.retry_countdown_config
-            ? JSON.stringify(settings.retry_countdown_config)
-            : null,
-          max_attempts: settings.max_attempts,
-          delay: settings.delay,
-          timeout: settings.timeout,
-          additional_headers: settings.additional_headers
-            ? JSON.stringify(settings.additional_headers)
-            : null,
-          secret_key_sealed: secrets.sealNullable(body.secret_key),
-          ...sealedAuth(body.auth),
-          notify_email: settings.notify_email,
-          enabled: settings.enabled,
-        })
-        .returning('*')) as WebhookRow[];
-      return row as WebhookRow;
+      return webhooks.insert({
+        id: newId('whk'),
+        account_id: accountId,
+        name: settings.name,
+        event_type: settings.event_type,
+        target_url: settings.target_url,
+        scope: settings.scope,
+        goods_owner_id: settings.goods_owner_id,
+        retry_policy: settings.retry_policy,
+        retry_countdown_config: settings.retry_countdown_config
+          ? JSON.stringify(settings.retry_countdown_config)
+          : null,
+        max_attempts: settings.max_attempts,
+        delay: settings.delay,
+        timeout: settings.timeout,
+        additional_headers: settings.additional_headers ? JSON.stringify(settings.additional_headers) : null,
+        secret_key_sealed: secrets.sealNullable(body.secret_key),
+        ...sealedAuth(body.auth),
+        notify_email: settings.notify_email,
+        enabled: settings.enabled,
+      });
     },
 
     async update(accountId: string, id: string, patch: UpdateWebhookBody): Promise<WebhookRow> {
@@ -190,32 +162,16 @@ export function createWebhooksService(deps: ServiceDeps) {
           if (patch.enabled) Object.assign(update, { disabled_reason: null, failing_since: null });
           else if (current.enabled) update.disabled_reason = 'disabled by request';
         }
-        const [row] = (await trx('webhooks').where({ id }).update(update).returning('*')) as WebhookRow[];
-        return row as WebhookRow;
+        return webhooks.update(trx, id, update);
       });
     },
 
     async remove(accountId: string, id: string): Promise<void> {
-      const n = await db('webhooks')
-        .where({ id, account_id: accountId })
-        .whereNull('deleted_at')
-        .update({ deleted_at: db.fn.now(), enabled: false, updated_at: db.fn.now() });
-      if (n === 0) throw new NotFoundError('webhook', id);
+      if (!(await webhooks.softDelete(accountId, id))) throw new NotFoundError('webhook', id);
     },
 
-    async list(
-      accountId: string,
-      q: {
-        limit: number;
-        cursor?: string | undefined;
-        event_type?: string | undefined;
-        enabled?: boolean | undefined;
-      },
-    ): Promise<Page<WebhookRow>> {
-      const query = db('webhooks').where({ account_id: accountId }).whereNull('deleted_at').select('*');
-      if (q.event_type !== undefined) query.where({ event_type: q.event_type });
-      if (q.enabled !== undefined) query.where({ enabled: q.enabled });
-      return paginate<WebhookRow>(query, q);
+    async list(accountId: string, q: WebhookListQuery): Promise<Page<WebhookRow>> {
+      return webhooks.list(accountId, q);
     },
 
     assertEnabled(row: WebhookRow): void {

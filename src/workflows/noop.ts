@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { NoopWorkflow } from './noopContract';
 
 const { noop } = proxyActivities<Activities>({ startToCloseTimeout: '10s' });
 
@@ -7,3 +8,6 @@ const { noop } = proxyActivities<Activities>({ startToCloseTimeout: '10s' });
 export async function noopWorkflow(): Promise<void> {
   await noop();
 }
+
+// Starters are typed with the contract's signature: keep the workflow to it.
+noopWorkflow satisfies NoopWorkflow;

@@ -1,6 +1,6 @@
 import type { Db } from '../../src/db/knex';
 import { newId } from '../../src/ids';
-import { ids } from '../../src/constants';
+import { webhookWorkflowIds } from '../../src/workflows/webhooks/contract';
 import type { SecretBox } from '../../src/secrets';
 
 export async function insertAccount(db: Db, name = 'test'): Promise<string> {
@@ -69,7 +69,7 @@ export async function insertDelivery(
     request_hash: 'x',
   });
   const deliveryId = newId('dlv');
-  const workflowId = ids.delivery(eventId, webhookId);
+  const workflowId = webhookWorkflowIds.delivery(eventId, webhookId);
   await db('deliveries').insert({
     id: deliveryId,
     account_id: accountId,

@@ -1,7 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/knex';
-import { cancelSignal, retryNowSignal, type DeliverInput } from '../../src/workflows/webhooks/deliverWebhook';
+import { startWorkflow } from '../../src/temporal/workflowStart';
+import {
+  cancelSignal,
+  deliverWebhookStart,
+  retryNowSignal,
+  type DeliverInput,
+} from '../../src/workflows/webhooks/contract';
 import { createTestDb, type TestDb } from '../support/db';
 import { insertAccount, insertDelivery, insertWebhook, type WebhookFixture } from '../support/fixtures';
 import { Receiver } from '../support/receiver';
@@ -35,7 +41,7 @@ afterAll(async () => {
 
 async function deliver(webhook: Partial<WebhookFixture>, input: Partial<DeliverInput> = {}) {
   const webhookId = await insertWebhook(db, tw.secrets, accountId, { target_url: receiver.url, ...webhook });
-  const { deliveryId, workflowId } = await insertDelivery(db, accountId, webhookId);
+  const { deliveryId, workflowId, eventId } = await insertDelivery(db, accountId, webhookId);
   const args: DeliverInput = {
     deliveryId,
     delayMs: null,
@@ -44,11 +50,22 @@ async function deliver(webhook: Partial<WebhookFixture>, input: Partial<DeliverI
     test: false,
     ...input,
   };
-  const handle = await env.client.workflow.start('deliverWebhook', {
-    taskQueue: tw.taskQueue,
-    workflowId,
-    args: [args],
-  });
+  // As the event's fan-out starts it (the time-skipping server has no search attributes).
+  const handle = await startWorkflow(
+    env.client,
+    deliverWebhookStart({
+      input: args,
+      workflowId,
+      accountId,
+      eventId,
+      eventType: 'package.created',
+      goodsOwnerId: null,
+      webhookId,
+      starter: { by: 'fanOut', eager: false },
+      searchAttributes: false,
+      taskQueue: tw.taskQueue,
+    }),
+  );
   return { handle, deliveryId, webhookId };
 }
 

@@ -6,11 +6,11 @@ import {
   cancelSignal,
   retryNowSignal,
   statusQuery,
+  type DeliverInput,
+  type DeliverWebhookWorkflow,
   type DeliveryState,
   type DeliveryStatus,
-} from './signals';
-
-export { cancelSignal, retryNowSignal, statusQuery, type DeliveryState, type DeliveryStatus };
+} from './contract';
 
 // The attempt activity is one HTTP request plus one database write. Its own retries cover our
 // infrastructure (database down, worker crash); the target's answer is never retried here.
@@ -24,18 +24,6 @@ const { attemptDelivery, scheduleRetry, finishDelivery } = proxyLocalActivities<
   startToCloseTimeout: '2 minutes',
   retry,
 });
-
-export interface DeliverInput {
-  deliveryId: string;
-  /** Wait before the first attempt (the webhook's `delay`); null: none. */
-  delayMs: number | null;
-  /** 1 for the original delivery; each manual resend of a finished delivery is a new cycle. */
-  cycle: number;
-  /** Attempt numbers continue across cycles so the attempt log stays unambiguous. */
-  firstAttemptNumber: number;
-  /** A test delivery: one attempt, no delay, no retries. */
-  test: boolean;
-}
 
 /** Delivers one event to one webhook: delay, attempts, durable countdown sleeps between them. */
 export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState> {
@@ -113,3 +101,6 @@ export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState
     await wait(Math.max(0, due - Date.now()));
   }
 }
+
+// Starters are typed with the contract's signature: keep the workflow to it.
+deliverWebhook satisfies DeliverWebhookWorkflow;

@@ -1,0 +1,244 @@
+// One delivery attempt, in three typed phases: load (the delivery, its event and webhook, and any
+// answer an earlier execution of this attempt already recorded) → send (the signed POST) → record
+// (the answer, and what it means for the webhook). Plus the two bookkeeping activities the
+// workflow calls between and after attempts.
+import type { Knex } from 'knex';
+import { durationMs } from '../../rules/duration';
+import type { RetryPolicy } from '../../rules/retryPolicy';
+import {
+  afterFailedAttempt,
+  describeStop,
+  refusalBeforeSending,
+  retryAfterFloorMs,
+  type StopCause,
+} from '../../rules/webhookHealth';
+import { createDeliveriesRepository, type DeliveryContext } from '../../repositories/deliveries';
+import { createDeliveryAttemptsRepository, type AttemptRow } from '../../repositories/deliveryAttempts';
+import { createWebhooksRepository } from '../../repositories/webhooks';
+import { renderEnvelope, webhookRequestHeaders } from '../../webhooks/envelope';
+import type { ActivityDeps } from '../deps';
+import { sendSigned, type SendResult } from '../http';
+import {
+  createNotifier,
+  deliveryFailedNotice,
+  webhookDisabledNotice,
+  type AfterCommit,
+} from './notifications';
+
+export interface AttemptInput {
+  deliveryId: string;
+  number: number;
+  cycle: number;
+  test: boolean;
+}
+
+export type AttemptResult =
+  | { outcome: 'delivered'; startedAt: number; statusCode: number }
+  /** No further attempts: the webhook is unusable (see StopCause). */
+  | { outcome: 'stopped'; startedAt: number; cause: StopCause }
+  | {
+      outcome: 'failed';
+      startedAt: number;
+      statusCode: number | null;
+      error: string;
+      retryAfterMs: number | undefined;
+      policy: RetryPolicy;
+    };
+
+/** What loading an attempt found: an answer already recorded, a refusal, or a request to send. */
+type Loaded =
+  | { phase: 'recorded'; result: AttemptResult }
+  | { phase: 'refused'; ctx: DeliveryContext; startedAt: Date; cause: StopCause }
+  | { phase: 'ready'; ctx: DeliveryContext; startedAt: Date };
+
+type Ready = Extract<Loaded, { phase: 'ready' }>;
+
+function policyOf(
+  row: Pick<DeliveryContext, 'retry_policy' | 'retry_countdown_config' | 'max_attempts'>,
+): RetryPolicy {
+  if (row.retry_policy === 'countdown') {
+    return {
+      policy: 'countdown',
+      config: row.retry_countdown_config as never,
+      maxAttempts: row.max_attempts,
+    };
+  }
+  return { policy: row.retry_policy };
+}
+
+/**
+ * The outcome of an attempt that was already made and recorded. A local activity runs again when
+ * its workflow task does not complete (a worker crash after the attempt, a completion the server
+ * refused): the receiver must not get that attempt twice. Only the Retry-After hint is not kept.
+ */
+function recordedOutcome(
+  ctx: DeliveryContext,
+  recorded: NonNullable<DeliveryContext['recorded']>,
+): AttemptResult {
+  const startedAt = new Date(recorded.started_at).getTime();
+  const code = recorded.status_code;
+  if (code !== null && code >= 200 && code < 300) {
+    return { outcome: 'delivered', startedAt, statusCode: code };
+  }
+  if (code === 410) return { outcome: 'stopped', startedAt, cause: { kind: 'gone' } };
+  return {
+    outcome: 'failed',
+    startedAt,
+    statusCode: code,
+    error: recorded.error ?? 'failed',
+    retryAfterMs: undefined,
+    policy: policyOf(ctx),
+  };
+}
+
+function attemptRow(ready: Ready, input: AttemptInput, sent: SendResult): AttemptRow {
+  return {
+    delivery_id: ready.ctx.delivery_id,
+    number: input.number,
+    cycle: input.cycle,
+    started_at: ready.startedAt,
+    duration_ms: sent.durationMs,
+    status_code: sent.statusCode,
+    error: sent.error,
+    response_body: sent.responseBody,
+  };
+}
+
+export function createAttemptActivities(deps: ActivityDeps) {
+  const { db, secrets, metrics } = deps;
+  const deliveries = createDeliveriesRepository(db);
+  const attempts = createDeliveryAttemptsRepository(db);
+  const webhooks = createWebhooksRepository(db);
+  const notifier = createNotifier(deps);
+  const now = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
+
+  async function load(input: AttemptInput): Promise<Loaded> {
+    const ctx = await deliveries.loadContext(db, input.deliveryId, input.number);
+    if (ctx.recorded) return { phase: 'recorded', result: recordedOutcome(ctx, ctx.recorded) };
+    const startedAt = await now();
+    const cause = refusalBeforeSending({ deleted: ctx.deleted_at !== null, enabled: ctx.enabled });
+    return cause ? { phase: 'refused', ctx, startedAt, cause } : { phase: 'ready', ctx, startedAt };
+  }
+
+  /** A refused attempt settles its delivery on the spot: nothing was sent, nothing follows. */
+  async function settleRefused(r: Extract<Loaded, { phase: 'refused' }>): Promise<AttemptResult> {
+    await deliveries.finish(r.ctx.delivery_id, {
+      status: 'failed',
+      finishedAt: r.startedAt,
+      lastError: describeStop(r.cause),
+    });
+    return { outcome: 'stopped', startedAt: r.startedAt.getTime(), cause: r.cause };
+  }
+
+  async function send({ ctx, startedAt }: Ready, input: AttemptInput): Promise<SendResult> {
+    const sent = await sendSigned(deps.http, {
+      url: ctx.target_url,
+      body: renderEnvelope(ctx),
+      messageId: ctx.event_id,
+      secret: secrets.openNullable(ctx.secret_key_sealed),
+      timeoutMs: durationMs(ctx.timeout) ?? 10_000,
+      now: startedAt,
+      headers: webhookRequestHeaders({
+        eventType: ctx.event_type,
+        deliveryId: ctx.delivery_id,
+        attempt: input.number,
+        additionalHeaders: ctx.additional_headers,
+        auth: ctx.auth_type ? { type: ctx.auth_type, sealed: ctx.auth_sealed as string } : null,
+        secrets,
+      }),
+    });
+    metrics.deliveryAttempts.inc({ outcome: sent.ok ? 'delivered' : (sent.errorKind ?? 'failed') });
+    return sent;
+  }
+
+  async function recordDelivered(
+    ready: Ready,
+    input: AttemptInput,
+    sent: SendResult,
+  ): Promise<AttemptResult> {
+    const finishedAt = new Date(ready.startedAt.getTime() + sent.durationMs);
+    await attempts.recordDelivered(attemptRow(ready, input, sent), finishedAt, ready.ctx.webhook_id);
+    return {
+      outcome: 'delivered',
+      startedAt: ready.startedAt.getTime(),
+      statusCode: sent.statusCode as number,
+    };
+  }
+
+  async function disableWebhook(trx: Knex, after: AfterCommit, ctx: DeliveryContext, reason: string) {
+    const changed = await webhooks.disable(trx, ctx.webhook_id, reason);
+    if (changed && ctx.notify_email) {
+      await notifier.notify(trx, after, ctx, ctx.notify_email, webhookDisabledNotice(ctx, reason));
+    }
+  }
+
+  function recordFailed(ready: Ready, input: AttemptInput, sent: SendResult): Promise<AttemptResult> {
+    const { ctx, startedAt } = ready;
+    return notifier.inTransaction(async (trx, after) => {
+      const inserted = await attempts.insert(trx, attemptRow(ready, input, sent));
+      await deliveries.countFailedAttempt(trx, ctx.delivery_id, inserted, sent.error);
+      const failingSince = ctx.failing_since ?? startedAt;
+      if (!ctx.failing_since) await webhooks.markFailing(trx, ctx.webhook_id, startedAt);
+      const stop = afterFailedAttempt({
+        statusCode: sent.statusCode,
+        test: input.test,
+        failingSince: new Date(failingSince),
+        startedAt,
+      });
+      if (stop) {
+        await disableWebhook(trx, after, ctx, describeStop(stop));
+        return { outcome: 'stopped', startedAt: startedAt.getTime(), cause: stop };
+      }
+      return {
+        outcome: 'failed',
+        startedAt: startedAt.getTime(),
+        statusCode: sent.statusCode,
+        error: sent.error ?? 'failed',
+        retryAfterMs: retryAfterFloorMs(sent.statusCode, sent.retryAfter, startedAt),
+        policy: policyOf(ctx),
+      };
+    });
+  }
+
+  return {
+    /** One attempt: POST the signed envelope, record the answer, and settle what follows from it. */
+    async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
+      const loaded = await load(input);
+      switch (loaded.phase) {
+        case 'recorded':
+          return loaded.result;
+        case 'refused':
+          return settleRefused(loaded);
+        case 'ready': {
+          const sent = await send(loaded, input);
+          return sent.ok ? recordDelivered(loaded, input, sent) : recordFailed(loaded, input, sent);
+        }
+      }
+    },
+
+    async scheduleRetry(input: { deliveryId: string; nextAttemptAt: number }): Promise<void> {
+      await deliveries.scheduleRetry(input.deliveryId, new Date(input.nextAttemptAt));
+    },
+
+    /** A delivery ends without success: failed for good (and the owner told), cancelled, or stopped. */
+    async finishDelivery(input: {
+      deliveryId: string;
+      status: 'failed' | 'cancelled';
+      cycle: number;
+      reason?: string;
+    }): Promise<void> {
+      const finishedAt = await now();
+      await notifier.inTransaction(async (trx, after) => {
+        const ctx = await deliveries.loadContext(trx, input.deliveryId);
+        await deliveries.finish(
+          input.deliveryId,
+          { status: input.status, finishedAt, lastError: input.reason },
+          trx,
+        );
+        if (input.status === 'failed' && ctx.notify_email) {
+          await notifier.notify(trx, after, ctx, ctx.notify_email, deliveryFailedNotice(ctx, input.cycle));
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,244 @@
+// The `deliveries` table: one row type and the SQL that reads and writes it, including the joined
+// read an attempt starts from and the statement that records a fan-out's plan.
+import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import { paginate, type Page } from '../db/paginate';
+import type { AttemptRow } from './deliveryAttempts';
+import type { EventRow } from './events';
+import type { WebhookRow } from './webhooks';
+
+export type DeliveryStatusValue = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+export interface DeliveryRow {
+  id: string;
+  account_id: string;
+  event_id: string;
+  webhook_id: string;
+  status: DeliveryStatusValue;
+  cycle: number;
+  attempt_count: number;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+  workflow_id: string;
+  is_test: boolean;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+/** A delivery with its event and the webhook fields an attempt needs, read in one query. */
+export type DeliveryContext = Pick<
+  WebhookRow,
+  | 'target_url'
+  | 'retry_policy'
+  | 'retry_countdown_config'
+  | 'max_attempts'
+  | 'timeout'
+  | 'additional_headers'
+  | 'secret_key_sealed'
+  | 'auth_type'
+  | 'auth_sealed'
+  | 'notify_email'
+  | 'enabled'
+  | 'name'
+  | 'deleted_at'
+  | 'failing_since'
+> &
+  Pick<DeliveryRow, 'account_id' | 'event_id' | 'webhook_id'> &
+  Pick<EventRow, 'goods_owner_id' | 'occurred_at' | 'payload'> & {
+    delivery_id: DeliveryRow['id'];
+    delivery_status: DeliveryRow['status'];
+    event_type: EventRow['type'];
+    /** This attempt number's recorded answer, when an earlier execution of the attempt got that far. */
+    recorded: (Pick<AttemptRow, 'status_code' | 'error'> & { started_at: string }) | null;
+  };
+
+/** A page of an account's deliveries, optionally of one webhook, event or status. */
+export interface DeliveryListQuery {
+  limit: number;
+  cursor?: string | undefined;
+  webhook_id?: string | undefined;
+  event_id?: string | undefined;
+  status?: string | undefined;
+}
+
+/** One delivery a fan-out records: a matching webhook of the event, with its workflow id. */
+export interface NewPlannedDelivery {
+  id: string;
+  webhookId: string;
+  workflowId: string;
+}
+
+export function createDeliveriesRepository(db: Db) {
+  return {
+    async find(accountId: string, id: string): Promise<DeliveryRow | undefined> {
+      return (await db('deliveries').where({ id, account_id: accountId }).first()) as DeliveryRow | undefined;
+    },
+
+    async list(accountId: string, q: DeliveryListQuery): Promise<Page<DeliveryRow>> {
+      const query = db('deliveries').where({ account_id: accountId }).select('*');
+      if (q.webhook_id) query.where({ webhook_id: q.webhook_id });
+      if (q.event_id) query.where({ event_id: q.event_id });
+      if (q.status) query.where({ status: q.status });
+      return paginate<DeliveryRow>(query, q);
+    },
+
+    async ofEvent(
+      accountId: string,
+      eventId: string,
+    ): Promise<Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'status'>>> {
+      return (await db('deliveries')
+        .where({ account_id: accountId, event_id: eventId })
+        .orderBy('id')
+        .select('id', 'webhook_id', 'status')) as Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'status'>>;
+    },
+
+    /** Failed, non-test deliveries of a webhook created since `since`, oldest id first. */
+    async failedSince(accountId: string, webhookId: string, since: Date): Promise<DeliveryRow[]> {
+      return (await db('deliveries')
+        .where({ account_id: accountId, webhook_id: webhookId, status: 'failed', is_test: false })
+        .where('created_at', '>=', since)
+        .orderBy('id')) as DeliveryRow[];
+    },
+
+    async insertTest(
+      trx: Knex,
+      row: Pick<DeliveryRow, 'id' | 'account_id' | 'event_id' | 'webhook_id' | 'workflow_id'>,
+    ): Promise<DeliveryRow> {
+      const [d] = (await trx('deliveries')
+        .insert({ ...row, status: 'pending', is_test: true })
+        .returning('*')) as DeliveryRow[];
+      return d as DeliveryRow;
+    },
+
+    /** Claims a finished delivery for its next cycle; false when someone else resent it first. */
+    async claimNextCycle(row: DeliveryRow): Promise<boolean> {
+      const claimed = await db('deliveries')
+        .where({ id: row.id, cycle: row.cycle, status: row.status })
+        .update({ status: 'pending', cycle: row.cycle + 1, finished_at: null, next_attempt_at: null });
+      return claimed > 0;
+    },
+
+    /** Gives back a claimed cycle whose workflow could not be started. */
+    async releaseNextCycle(row: DeliveryRow): Promise<void> {
+      await db('deliveries')
+        .where({ id: row.id, cycle: row.cycle + 1 })
+        .update({ status: row.status, cycle: row.cycle, finished_at: row.finished_at });
+    },
+
+    /** Cancels a pending delivery that has no workflow run to tell. */
+    async cancelPending(id: string, finishedAt: Date): Promise<void> {
+      await db('deliveries')
+        .where({ id, status: 'pending' })
+        .update({ status: 'cancelled', finished_at: finishedAt, next_attempt_at: null });
+    },
+
+    /**
+     * Records one pending delivery per planned row, once, marks the event dispatched, and answers
+     * every delivery of the event (the new ones and those of an earlier, retried plan). One atomic
+     * statement: PGlite has one connection, which a transaction would hold across every await.
+     */
+    async recordPlan(
+      accountId: string,
+      eventId: string,
+      planned: NewPlannedDelivery[],
+    ): Promise<Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id'>>> {
+      const values = planned.flatMap((p) => [p.id, accountId, eventId, p.webhookId, p.workflowId]);
+      // Rows inserted by the statement are not visible to its own reads: the new ones come from
+      // the insert's RETURNING, those of an earlier (retried) plan from the table.
+      const inserted = planned.length
+        ? `inserted as (
+             insert into deliveries (id, account_id, event_id, webhook_id, status, workflow_id)
+             values ${planned.map(() => "(?, ?, ?, ?, 'pending', ?)").join(', ')}
+             on conflict (account_id, event_id, webhook_id) do nothing
+             returning id, webhook_id, workflow_id
+           ),`
+        : '';
+      return (
+        (await db.raw(
+          `with ${inserted}
+           dispatched as (
+             update events set dispatched_at = now() where account_id = ? and id = ? returning 1
+           )
+           ${planned.length ? 'select id, webhook_id, workflow_id from inserted union all' : ''}
+           select id, webhook_id, workflow_id from deliveries where account_id = ? and event_id = ?`,
+          [...values, accountId, eventId, accountId, eventId],
+        )) as { rows: Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id'>> }
+      ).rows;
+    },
+
+    /** The delivery, its event and webhook, and attempt `attemptNumber`'s recorded answer, in one read. */
+    async loadContext(conn: Knex, deliveryId: string, attemptNumber = 0): Promise<DeliveryContext> {
+      const row = (await conn('deliveries as d')
+        .join('webhooks as w', 'w.id', 'd.webhook_id')
+        .join('events as e', function () {
+          this.on('e.account_id', '=', 'd.account_id').andOn('e.id', '=', 'd.event_id');
+        })
+        .where('d.id', deliveryId)
+        .first(
+          'd.id as delivery_id',
+          'd.account_id',
+          'd.event_id',
+          'd.webhook_id',
+          'd.status as delivery_status',
+          'e.type as event_type',
+          'e.goods_owner_id',
+          'e.occurred_at',
+          'e.payload',
+          'w.target_url',
+          'w.retry_policy',
+          'w.retry_countdown_config',
+          'w.max_attempts',
+          'w.timeout',
+          'w.additional_headers',
+          'w.secret_key_sealed',
+          'w.auth_type',
+          'w.auth_sealed',
+          'w.notify_email',
+          'w.enabled',
+          'w.deleted_at',
+          'w.failing_since',
+          'w.name',
+          conn.raw(
+            `(select json_build_object('status_code', a.status_code, 'error', a.error, 'started_at', a.started_at)
+                from delivery_attempts a where a.delivery_id = d.id and a.number = ?) as recorded`,
+            [attemptNumber],
+          ),
+        )) as DeliveryContext | undefined;
+      if (!row) throw new Error(`delivery ${deliveryId} not found`);
+      return row;
+    },
+
+    /** Counts a failed attempt (unless an earlier execution already recorded it) and its error. */
+    async countFailedAttempt(
+      trx: Knex,
+      id: string,
+      newAttempt: boolean,
+      error: string | null,
+    ): Promise<void> {
+      const counted = newAttempt ? trx.raw('attempt_count + 1') : trx.raw('attempt_count');
+      await trx('deliveries').where({ id }).update({ attempt_count: counted, last_error: error });
+    },
+
+    async scheduleRetry(id: string, nextAttemptAt: Date): Promise<void> {
+      await db('deliveries').where({ id }).update({ status: 'pending', next_attempt_at: nextAttemptAt });
+    },
+
+    /** Ends a delivery without success; `conn` writes inside a caller's transaction. */
+    async finish(
+      id: string,
+      f: { status: 'failed' | 'cancelled'; finishedAt: Date; lastError?: string | undefined },
+      conn: Knex = db,
+    ): Promise<void> {
+      await conn('deliveries')
+        .where({ id })
+        .update({
+          status: f.status,
+          next_attempt_at: null,
+          finished_at: f.finishedAt,
+          ...(f.lastError ? { last_error: f.lastError } : {}),
+        });
+    },
+  };
+}
+
+export type DeliveriesRepository = ReturnType<typeof createDeliveriesRepository>;

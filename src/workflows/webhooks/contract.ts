@@ -1,0 +1,166 @@
+// The contract of the webhooks workflow family (deliverWebhook, dispatchEvent): type names, inputs,
+// results, signals and the query, workflow ids, and the start options of every starter. Starters
+// (services, the fan-out activity, tests, bench, scripts) build a WorkflowStart here and run it
+// with src/temporal/workflowStart.ts, so a start is checked against the workflow's signature.
+// Bundled into the workflow sandbox, so it imports only @temporalio/workflow, @temporalio/common,
+// pure modules and types; never the workflow modules themselves (they import this, to be checked).
+import type { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { TASK_QUEUE } from '../../constants';
+import { deliveryAttributes, dispatchAttributes } from '../../searchAttributes';
+import type { WorkflowStart } from '../../temporal/workflowStart';
+
+export const webhookWorkflowTypes = {
+  deliverWebhook: 'deliverWebhook',
+  dispatchEvent: 'dispatchEvent',
+} as const;
+
+// --- deliverWebhook ---------------------------------------------------------------------------
+
+export interface DeliverInput {
+  deliveryId: string;
+  /** Wait before the first attempt (the webhook's `delay`); null: none. */
+  delayMs: number | null;
+  /** 1 for the original delivery; each manual resend of a finished delivery is a new cycle. */
+  cycle: number;
+  /** Attempt numbers continue across cycles so the attempt log stays unambiguous. */
+  firstAttemptNumber: number;
+  /** A test delivery: one attempt, no delay, no retries. */
+  test: boolean;
+}
+
+export type DeliveryState = 'waiting' | 'attempting' | 'retrying' | 'delivered' | 'failed' | 'cancelled';
+
+export interface DeliveryStatus {
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+}
+
+/** The workflow's signature; src/workflows/webhooks/deliverWebhook.ts is checked against it. */
+export type DeliverWebhookWorkflow = (input: DeliverInput) => Promise<DeliveryState>;
+
+/** Wake a sleeping delivery and attempt now. */
+export const retryNowSignal = defineSignal('retryNow');
+/** Stop a pending delivery; an attempt under way finishes first. */
+export const cancelSignal = defineSignal('cancel');
+/** Live state, for operators (Web UI "Queries" tab) and tests. */
+export const statusQuery = defineQuery<DeliveryStatus>('status');
+
+// --- dispatchEvent ----------------------------------------------------------------------------
+
+export interface DispatchInput {
+  accountId: string;
+  eventId: string;
+}
+
+export interface DispatchResult {
+  deliveries: number;
+}
+
+/** The workflow's signature; src/workflows/webhooks/dispatchEvent.ts is checked against it. */
+export type DispatchEventWorkflow = (input: DispatchInput) => Promise<DispatchResult>;
+
+// --- ids --------------------------------------------------------------------------------------
+
+/** Deterministic ids: a retried REST call finds the same workflow instead of starting another. */
+export const webhookWorkflowIds = {
+  delivery: (eventId: string, webhookId: string) => `delivery:${eventId}:${webhookId}`,
+  // Event ids are the client's and unique per account only; webhook ids are global.
+  dispatch: (accountId: string, eventId: string) => `dispatch:${accountId}:${eventId}`,
+} as const;
+
+// --- starts -----------------------------------------------------------------------------------
+
+/**
+ * Who starts a delivery decides what an existing run with its id means:
+ * - `fanOut`: the event's first start. A run that already ran or runs is left alone
+ *   (REJECT_DUPLICATE), so a retried fan-out starts nothing twice; `eager` asks the server to hand
+ *   the first task straight back to the starting worker.
+ * - `operator`: a resend, a test or a retry-now. A new cycle reuses the id of the finished run
+ *   (ALLOW_DUPLICATE), so the Web UI shows every cycle together.
+ */
+export type DeliveryStarter = { by: 'fanOut'; eager: boolean } | { by: 'operator' };
+
+export interface DeliveryStartInput {
+  input: DeliverInput;
+  /** The delivery row's workflow id (webhookWorkflowIds.delivery when it was recorded). */
+  workflowId: string;
+  accountId: string;
+  eventId: string;
+  eventType: string;
+  goodsOwnerId: string | null;
+  webhookId: string;
+  starter: DeliveryStarter;
+  /** Set the Switchyard search attributes (off for servers that lack them). */
+  searchAttributes: boolean;
+  taskQueue?: string;
+}
+
+function deliveryPolicy(starter: DeliveryStarter): {
+  workflowIdReusePolicy: WorkflowIdReusePolicy;
+  requestEagerStart?: boolean;
+} {
+  switch (starter.by) {
+    case 'fanOut':
+      return { workflowIdReusePolicy: 'REJECT_DUPLICATE', requestEagerStart: starter.eager };
+    case 'operator':
+      return { workflowIdReusePolicy: 'ALLOW_DUPLICATE' };
+  }
+}
+
+export function deliverWebhookStart(d: DeliveryStartInput): WorkflowStart<DeliverWebhookWorkflow> {
+  const cycle = d.input.cycle > 1 ? ` (cycle ${d.input.cycle})` : '';
+  return {
+    workflowType: webhookWorkflowTypes.deliverWebhook,
+    options: {
+      taskQueue: d.taskQueue ?? TASK_QUEUE,
+      workflowId: d.workflowId,
+      args: [d.input],
+      ...deliveryPolicy(d.starter),
+      staticSummary: `${d.eventType} ${d.eventId} → webhook ${d.webhookId}${cycle}`,
+      ...(d.searchAttributes
+        ? {
+            typedSearchAttributes: deliveryAttributes({
+              accountId: d.accountId,
+              webhookId: d.webhookId,
+              eventType: d.eventType,
+              goodsOwnerId: d.goodsOwnerId,
+            }),
+          }
+        : {}),
+    },
+  };
+}
+
+export interface DispatchStartInput {
+  accountId: string;
+  eventId: string;
+  eventType: string;
+  searchAttributes: boolean;
+  taskQueue?: string;
+}
+
+/**
+ * Idempotent: a retried POST finds the running fan-out (USE_EXISTING), a finished one is not
+ * repeated, and a failed one may run again (ALLOW_DUPLICATE_FAILED_ONLY).
+ */
+export function dispatchEventStart(d: DispatchStartInput): WorkflowStart<DispatchEventWorkflow> {
+  const workflowIdConflictPolicy: WorkflowIdConflictPolicy = 'USE_EXISTING';
+  const workflowIdReusePolicy: WorkflowIdReusePolicy = 'ALLOW_DUPLICATE_FAILED_ONLY';
+  return {
+    workflowType: webhookWorkflowTypes.dispatchEvent,
+    options: {
+      taskQueue: d.taskQueue ?? TASK_QUEUE,
+      workflowId: webhookWorkflowIds.dispatch(d.accountId, d.eventId),
+      args: [{ accountId: d.accountId, eventId: d.eventId }],
+      workflowIdConflictPolicy,
+      workflowIdReusePolicy,
+      staticSummary: `${d.eventType} ${d.eventId}`,
+      ...(d.searchAttributes
+        ? { typedSearchAttributes: dispatchAttributes({ accountId: d.accountId, eventType: d.eventType }) }
+        : {}),
+    },
+  };
+}
