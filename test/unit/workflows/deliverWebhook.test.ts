@@ -3,10 +3,11 @@
 // HTTP and a database, is in test/workflows/deliverWebhook.test.ts).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Activities } from '../../../src/activities';
-import type { AttemptResult } from '../../../src/activities/deliveries';
+import type { AttemptResult } from '../../../src/activities/webhooks/attempt';
 import type { RetryPolicy } from '../../../src/rules/retryPolicy';
 import type { StopCause } from '../../../src/rules/webhookHealth';
-import { deliverWebhook, type DeliverInput } from '../../../src/workflows/webhooks/deliverWebhook';
+import { deliverWebhook } from '../../../src/workflows/webhooks/deliverWebhook';
+import type { DeliverInput } from '../../../src/workflows/webhooks/contract';
 import { deferred, WorkflowHarness } from '../../support/workflowHarness';
 
 vi.mock('@temporalio/workflow', async (importOriginal) =>
