@@ -3,7 +3,7 @@ import type { Page } from '../db/paginate';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
 import { findHeader } from '../rules/headers';
-import { checkTargetUrl } from '../rules/urlSafety';
+import { checkTargetUrl, type TargetVerdict } from '../rules/urlSafety';
 import { createWebhooksRepository, type WebhookListQuery, type WebhookRow } from '../repositories/webhooks';
 import type { CreateWebhookBody, UpdateWebhookBody } from '../schemas/webhooks';
 import type { ServiceDeps } from './deps';
@@ -42,8 +42,10 @@ export function createWebhooksService(deps: ServiceDeps) {
   const { db, secrets, config } = deps;
   const webhooks = createWebhooksRepository(db);
 
-  async function assertSafeTarget(url: string): Promise<void> {
-    const verdict = await checkTargetUrl(url, { allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS });
+  const checkTarget = (url: string) =>
+    checkTargetUrl(url, { allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS, lookup: deps.lookup });
+
+  function assertSafe(verdict: TargetVerdict): void {
     if (!verdict.ok) throw ValidationError.field('target_url', verdict.reason);
   }
 
@@ -76,7 +78,7 @@ export function createWebhooksService(deps: ServiceDeps) {
       };
       const problems = crossFieldProblems(settings);
       if (problems.length) throw new ValidationError(problems);
-      await assertSafeTarget(settings.target_url);
+      assertSafe(await checkTarget(settings.target_url));
       return webhooks.insert({
         id: newId('whk'),
         account_id: accountId,
@@ -101,6 +103,10 @@ export function createWebhooksService(deps: ServiceDeps) {
     },
 
     async update(accountId: string, id: string, patch: UpdateWebhookBody): Promise<WebhookRow> {
+      // DNS is slow and unbounded by the database: resolve before the transaction, which would hold
+      // PGlite's only connection (and a pooled one on PostgreSQL) for as long as the resolver takes.
+      // The verdict is still reported where it was, after the existence and cross-field checks.
+      const target = patch.target_url !== undefined ? await checkTarget(patch.target_url) : undefined;
       return db.transaction(async (trx) => {
         const current = await find(accountId, id, trx);
         const merged: Settings = {
@@ -132,7 +138,7 @@ export function createWebhooksService(deps: ServiceDeps) {
         if (patch.scope === 'automation' && patch.goods_owner_id === undefined) merged.goods_owner_id = null;
         const problems = crossFieldProblems(merged);
         if (problems.length) throw new ValidationError(problems);
-        if (patch.target_url !== undefined) await assertSafeTarget(patch.target_url);
+        if (target) assertSafe(target);
         const update: Record<string, unknown> = { updated_at: trx.fn.now() };
         for (const key of [
           'name',

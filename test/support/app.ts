@@ -7,6 +7,7 @@ import type { Db } from '../../src/db/knex';
 import { randomToken } from '../../src/ids';
 import { createLogger } from '../../src/logger';
 import { createMetrics } from '../../src/metrics';
+import type { HostResolver } from '../../src/rules/urlSafety';
 import { SecretBox } from '../../src/secrets';
 import { createServices } from '../../src/services';
 
@@ -33,6 +34,8 @@ export async function startTestApp(opts: {
   secrets?: SecretBox;
   /** Requests per second per caller (off by default in tests). */
   rateLimit?: number;
+  /** Resolves target hosts for the URL safety check (default: the system resolver). */
+  lookup?: HostResolver;
 }): Promise<TestApp> {
   const config = loadConfig({ SWITCHYARD_ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent', ...opts.env });
   const logger = createLogger(config.LOG_LEVEL);
@@ -47,6 +50,7 @@ export async function startTestApp(opts: {
     metrics,
     secrets,
     searchAttributes: opts.searchAttributes ?? true,
+    lookup: opts.lookup,
   });
   const app = createApp({
     db: opts.db,
