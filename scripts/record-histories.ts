@@ -46,6 +46,7 @@ try {
     account_id: account,
     id: eventId,
     seq: eventId,
+    message_id: newId('msg'),
     type: 'package.created',
     occurred_at: new Date(),
     payload: JSON.stringify({ package_id: 'P1' }),

@@ -106,7 +106,7 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
     if (!config.DATABASE_URL) await initPgliteInChildProcess(pgliteDir(dataDir), logger);
     const db = createDb({ databaseUrl: config.DATABASE_URL, dataDir });
     cleanups.push(() => db.destroy());
-    const applied = await migrate(db);
+    const applied = await migrate(db, { secrets });
     if (applied.length) logger.info({ applied }, 'database migrated');
 
     let devServer: DevServer | undefined;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
-import { migrationSource } from './migrations/index';
+import { migrationSource, type MigrationContext } from './migrations/index';
 
 export type Db = Knex;
 
@@ -51,9 +51,13 @@ export function dbKind(opts: DbOptions): 'postgres' | 'pglite' {
 /** An arbitrary constant: the advisory lock every Switchyard process takes to migrate. */
 const MIGRATION_LOCK_KEY = 7_390_411_202;
 
-export async function migrate(db: Db): Promise<string[]> {
+/** Applies every pending migration; `ctx.secrets` seals data that a migration moves out of plain text. */
+export async function migrate(db: Db, ctx: MigrationContext = {}): Promise<string[]> {
   const latest = async () => {
-    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+    const [, applied] = (await db.migrate.latest({ migrationSource: migrationSource(ctx) })) as [
+      number,
+      string[],
+    ];
     return applied;
   };
   if (db.client.config.client !== 'pg') return latest();

@@ -44,7 +44,7 @@ export type DeliveryContext = Pick<
   | 'failing_since'
 > &
   Pick<DeliveryRow, 'account_id' | 'event_id' | 'webhook_id'> &
-  Pick<EventRow, 'goods_owner_id' | 'occurred_at' | 'payload'> & {
+  Pick<EventRow, 'goods_owner_id' | 'occurred_at' | 'payload' | 'message_id'> & {
     delivery_id: DeliveryRow['id'];
     delivery_status: DeliveryRow['status'];
     event_type: EventRow['type'];
@@ -184,6 +184,7 @@ export function createDeliveriesRepository(db: Db) {
           'e.goods_owner_id',
           'e.occurred_at',
           'e.payload',
+          'e.message_id',
           'w.target_url',
           'w.retry_policy',
           'w.retry_countdown_config',

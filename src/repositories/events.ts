@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { paginate, type Page } from '../db/paginate';
+import { newId } from '../ids';
 import type { WebhookRow } from './webhooks';
 
 export interface EventRow {
@@ -9,6 +10,11 @@ export interface EventRow {
   id: string;
   /** Time-ordered id for listing and cursors. */
   seq: string;
+  /**
+   * Our id for the event (`msg_...`), unique across accounts: the `webhook-id` of every request for
+   * it, on every attempt, webhook and cycle. `id` is the client's, unique only within its account.
+   */
+  message_id: string;
   type: string;
   goods_owner_id: string | null;
   occurred_at: Date;
@@ -23,8 +29,11 @@ export interface EventRow {
 /** The event fields a delivery's workflow is labelled with (summary, search attributes). */
 export type EventLabels = Pick<EventRow, 'type' | 'goods_owner_id'>;
 
-/** A new event as stored: the payload already serialised. */
-export type NewEvent = Omit<EventRow, 'payload' | 'is_test' | 'created_at' | 'dispatched_at'> & {
+/** A new event as stored: the payload already serialised; the message id is assigned on insert. */
+export type NewEvent = Omit<
+  EventRow,
+  'payload' | 'message_id' | 'is_test' | 'created_at' | 'dispatched_at'
+> & {
   payload: string;
 };
 
@@ -44,7 +53,7 @@ export function createEventsRepository(db: Db) {
     /** Inserts the event unless its id is taken; undefined when it was (an idempotent replay). */
     async insertIfNew(row: NewEvent): Promise<EventRow | undefined> {
       const inserted = (await db('events')
-        .insert(row)
+        .insert({ ...row, message_id: newId('msg') })
         .onConflict(['account_id', 'id'])
         .ignore()
         .returning('*')) as EventRow[];
@@ -52,7 +61,7 @@ export function createEventsRepository(db: Db) {
     },
 
     async insertTest(trx: Knex, row: NewEvent & { dispatched_at: Date }): Promise<void> {
-      await trx('events').insert({ ...row, is_test: true });
+      await trx('events').insert({ ...row, message_id: newId('msg'), is_test: true });
     },
 
     async find(accountId: string, id: string): Promise<EventRow | undefined> {

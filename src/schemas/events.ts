@@ -33,6 +33,11 @@ const deliveryRef = z.object({
 export const eventSchema = z
   .object({
     id: z.string(),
+    message_id: z.string().meta({
+      description:
+        "Switchyard's id for the event (msg_...), assigned at acceptance and unique across accounts: " +
+        'the webhook-id of every request for it, on every attempt and webhook. Receivers dedupe on it.',
+    }),
     type: z.string(),
     goods_owner_id: z.string().nullable(),
     occurred_at: timestamp,

@@ -116,7 +116,11 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
       },
     });
     expect(posted.status).toBe(202);
-    expect(posted.body).toMatchObject({ id: 'pkg-1001-created', occurred_at: '2026-11-23T07:00:00.000Z' });
+    expect(posted.body).toMatchObject({
+      id: 'pkg-1001-created',
+      message_id: expect.stringMatching(/^msg_[0-9a-z]{26}$/),
+      occurred_at: '2026-11-23T07:00:00.000Z',
+    });
 
     const deliveries = await deliveriesOf('pkg-1001-created');
     expect(deliveries.map((d) => d.webhook_id).sort()).toEqual([everything, packages, mineRegular].sort());
@@ -129,7 +133,7 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
       expect(r.method).toBe('POST');
       expect(r.headers['content-type']).toBe('application/json');
       expect(r.headers['user-agent']).toMatch(/^Switchyard\/\d+\.\d+\.\d+$/);
-      expect(r.headers['webhook-id']).toBe('pkg-1001-created');
+      expect(r.headers['webhook-id']).toBe(posted.body.message_id);
       expect(Math.abs(Number(r.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
       expect(r.headers['x-switchyard-event']).toBe('package.created');
       expect(r.headers['x-switchyard-attempt']).toBe('1');
@@ -191,7 +195,10 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     const deliveries = await deliveriesOf('shp-77');
     expect(deliveries).toHaveLength(2);
     await new Promise((r) => setTimeout(r, 500));
-    expect(receiver.requests.filter((r) => r.headers['webhook-id'] === 'shp-77')).toHaveLength(2);
+    const messageIds = new Set(answers.map((a) => a.body.message_id as string));
+    expect(messageIds.size).toBe(1);
+    const [messageId] = messageIds;
+    expect(receiver.requests.filter((r) => r.headers['webhook-id'] === messageId)).toHaveLength(2);
     expect(Number((await tdb.db('events').where({ id: 'shp-77' }).count({ n: '*' }).first())?.n)).toBe(1);
   });
 

@@ -102,7 +102,7 @@ describe('npm run build and the compiled all-in-one', () => {
     });
     expect(event.status).toBe(202);
     await receiver.waitFor(1, 60_000);
-    expect(receiver.requests[0]?.headers['webhook-id']).toBe('prod-1');
+    expect(receiver.requests[0]?.headers['webhook-id']).toBe(event.body.message_id);
 
     expect(await proc.stop('SIGTERM')).toBe(0);
     expect(proc.output()).toContain('shutting down');

@@ -91,7 +91,9 @@ describe('npm start on embedded defaults', () => {
     });
     expect(event.status).toBe(202);
     await receiver.waitFor(1, 60_000);
-    expect(receiver.requests[0]?.headers['webhook-id']).toBe('e2e-1');
+    // webhook-id is Switchyard's message id; the client's id travels in the envelope's event.uuid.
+    expect(receiver.requests[0]?.headers['webhook-id']).toBe(event.body.message_id);
+    expect(JSON.parse(receiver.requests[0]?.body ?? '{}').event.uuid).toBe('e2e-1');
     const delivery = await poll(async () => {
       const d = (await json(`${api}/v1/deliveries?event_id=e2e-1`, { key })).body.data[0];
       return d?.status === 'delivered' ? d : undefined;
@@ -210,13 +212,13 @@ describe('API and worker as separate processes', () => {
       key,
       body: JSON.stringify({ event_type: '*', target_url: receiver.url }),
     });
-    await json(`${api}/v1/events`, {
+    const event = await json(`${api}/v1/events`, {
       method: 'POST',
       key,
       body: JSON.stringify({ id: 'split-1', type: 'order.created', payload: {} }),
     });
     await receiver.waitFor(1, 60_000);
-    expect(receiver.requests[0]?.headers['webhook-id']).toBe('split-1');
+    expect(receiver.requests[0]?.headers['webhook-id']).toBe(event.body.message_id);
     expect(await apiProc.stop()).toBe(0);
     expect(await workerProc.stop()).toBe(0);
   });

@@ -62,6 +62,7 @@ export async function insertDelivery(
     account_id: accountId,
     id: eventId,
     seq: eventId,
+    message_id: newId('msg'),
     type: event.type ?? 'package.created',
     goods_owner_id: event.goods_owner_id ?? null,
     occurred_at: new Date(),

@@ -134,7 +134,8 @@ export function createAttemptActivities(deps: ActivityDeps) {
     const sent = await sendSigned(deps.http, {
       url: ctx.target_url,
       body: renderEnvelope(ctx),
-      messageId: ctx.event_id,
+      // Read here, not passed in by the workflow: recorded histories replay unchanged.
+      messageId: ctx.message_id,
       secret: secrets.openNullable(ctx.secret_key_sealed),
       timeoutMs: durationMs(ctx.timeout) ?? 10_000,
       now: startedAt,

@@ -16,6 +16,7 @@ import {
 
 const presentEvent = (e: EventRow) => ({
   id: e.id,
+  message_id: e.message_id,
   type: e.type,
   goods_owner_id: e.goods_owner_id,
   occurred_at: toIso(e.occurred_at) as string,

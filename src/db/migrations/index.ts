@@ -1,11 +1,19 @@
 import type { Knex } from 'knex';
+import type { SecretBox } from '../../secrets';
 import * as m001 from './001_accounts';
 import * as m002 from './002_webhooks';
 import * as m003 from './003_channels';
+import * as m004 from './004_event_message_ids';
+
+/** What a migration may need besides the database: the box that seals secrets at rest. */
+export interface MigrationContext {
+  /** Absent in tests that migrate empty databases; a migration that must seal data then fails. */
+  secrets?: SecretBox | undefined;
+}
 
 interface Migration {
-  up(db: Knex): Promise<void>;
-  down(db: Knex): Promise<void>;
+  up(db: Knex, ctx: MigrationContext): Promise<void>;
+  down(db: Knex, ctx: MigrationContext): Promise<void>;
 }
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
@@ -13,10 +21,18 @@ const migrations: Record<string, Migration> = {
   '001_accounts': m001,
   '002_webhooks': m002,
   '003_channels': m003,
+  '004_event_message_ids': m004,
 };
 
-export const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(migrations).sort(),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => migrations[name] as Migration,
-};
+export const MIGRATION_NAMES = Object.keys(migrations).sort();
+
+export function migrationSource(ctx: MigrationContext = {}): Knex.MigrationSource<string> {
+  return {
+    getMigrations: async () => MIGRATION_NAMES,
+    getMigrationName: (name) => name,
+    getMigration: async (name) => {
+      const m = migrations[name] as Migration;
+      return { up: (db: Knex) => m.up(db, ctx), down: (db: Knex) => m.down(db, ctx) };
+    },
+  };
+}
