@@ -14,7 +14,11 @@ type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
  * truthy), and returns that value. Fails after `timeoutMs` with an error naming `what` was awaited
  * and the last value the probe returned. An error thrown by the probe fails the wait at once.
  *
- * For waiting on something that must happen; never for proving that something did not.
+ * For waiting on something that must happen; never for proving that something did not (wait for
+ * the positive event that must come first instead: a run's completion, its status query).
+ *
+ * bench/lib/net.ts keeps a waitUntil of its own: the bench reports a stall or a timeout as an
+ * outcome of the run, where a test fails.
  */
 export async function waitUntil<T>(
   what: string,
