@@ -14,15 +14,14 @@ export const SEARCH_ATTRIBUTES = [
 
 export type SearchAttributeName = (typeof SEARCH_ATTRIBUTES)[number]['name'];
 
-/** Deterministic ids: a retried REST call finds the same workflow instead of starting another. */
+/**
+ * Deterministic ids: a retried REST call finds the same workflow instead of starting another.
+ * The channel workflows' ids live in their contract (src/workflows/channels/contract.ts).
+ */
 export const ids = {
   delivery: (eventId: string, webhookId: string) => `delivery:${eventId}:${webhookId}`,
   // Event ids are the client's and unique per account only; webhook ids are global.
   dispatch: (accountId: string, eventId: string) => `dispatch:${accountId}:${eventId}`,
-  emergency: (channelId: string, jobType: string) => `emergency:${channelId}:${jobType}`,
-  webhookJob: (channelId: string, jobType: string) => `webhook-job:${channelId}:${jobType}`,
-  stableSchedule: (accountId: string, jobType: string) => `stable:${accountId}:${jobType}`,
-  betaSchedule: (channelId: string, jobType: string) => `beta:${channelId}:${jobType}`,
 } as const;
 
 export const BODY_LIMIT_BYTES = 256 * 1024;

@@ -2,7 +2,7 @@ import type { ActivityDeps } from './deps';
 import { sendSigned } from './http';
 import { newId } from '../ids';
 import { JOB_RUN_TIMEOUT_MS } from '../rules/jobRetry';
-import { jobRunWorkflowId, type JobTrigger } from '../workflows/channels/definitions';
+import { channelIds, type JobTrigger } from '../workflows/channels/contract';
 
 export interface AttemptJobInput {
   jobRunId: string;
@@ -181,7 +181,7 @@ export function createChannelActivities(deps: ActivityDeps) {
           trigger: input.trigger,
           status: 'pending',
           scheduled_for: scheduledFor,
-          workflow_id: jobRunWorkflowId(id),
+          workflow_id: channelIds.jobRun(id),
           origin: `${input.origin}:${c.id}`,
         };
       });

@@ -1,4 +1,4 @@
-import { ids } from '../constants';
+import { channelIds } from '../workflows/channels/contract';
 import type { Db } from '../db/knex';
 import type { Automation } from './automation';
 import { loadChannel } from './channelRows';
@@ -38,7 +38,7 @@ export function createChannelJobsView(db: Db, automation: Automation) {
     if (channel.release === 'beta') {
       return Promise.all(
         Object.entries(channel.recurring_jobs).map(async ([type, settings]) => {
-          const scheduleId = settings.main_job_period ? ids.betaSchedule(channel.id, type) : null;
+          const scheduleId = settings.main_job_period ? channelIds.betaSchedule(channel.id, type) : null;
           return {
             type,
             mode: 'recurring' as const,
@@ -63,7 +63,7 @@ export function createChannelJobsView(db: Db, automation: Automation) {
     }>;
     return Promise.all(
       rows.map(async (r) => {
-        const scheduleId = r.period ? ids.stableSchedule(accountId, r.job_type) : null;
+        const scheduleId = r.period ? channelIds.stableSchedule(accountId, r.job_type) : null;
         return {
           type: r.job_type,
           mode: 'recurring' as const,

@@ -179,7 +179,7 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
       });
     },
 
-    ...createTriggers({ db, temporal, automation, taskQueue }),
+    ...createTriggers({ db, temporal, automation }),
 
     jobs: createChannelJobsView(db, automation),
     runs: createJobRunsService(db),

@@ -1,11 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import type { Logger } from '../logger';
-import { ids } from '../constants';
-import { stopSignal, workflowNames } from '../workflows/channels/definitions';
+import {
+  channelIds,
+  channelWorkflowTypes,
+  SCHEDULE_PREFIXES,
+  stopSignal,
+} from '../workflows/channels/contract';
 import {
   betaTarget,
-  SCHEDULE_PREFIXES,
   stableTarget,
   watchdogTarget,
   type Automation,
@@ -69,7 +72,7 @@ export async function reconcileAll(
     }
     for (const jobType of Object.keys(c.webhook_jobs)) {
       const w = watchdogTarget(c, jobType);
-      if (w.periodMs !== null) watchdogs.set(ids.emergency(c.id, jobType), w);
+      if (w.periodMs !== null) watchdogs.set(channelIds.emergency(c.id, jobType), w);
     }
   }
 
@@ -91,7 +94,7 @@ export async function reconcileAll(
     }
   });
   await attempt({ step: 'orphan watchdogs' }, async () => {
-    const query = `WorkflowType = '${workflowNames.emergencyWatchdog}' AND ExecutionStatus = 'Running'`;
+    const query = `WorkflowType = '${channelWorkflowTypes.emergencyWatchdog}' AND ExecutionStatus = 'Running'`;
     for await (const wf of temporal.workflow.list({ query })) {
       if (watchdogs.has(wf.workflowId)) continue;
       if (

@@ -1,4 +1,4 @@
-import { ids } from '../constants';
+import { channelIds } from '../workflows/channels/contract';
 import type { Db } from '../db/knex';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
@@ -25,7 +25,7 @@ export interface StableSettingInput {
  */
 export function createRecurringJobsService(db: Db, automation: Automation, logger: Logger) {
   async function view(accountId: string, jobType: string, row: Row | undefined) {
-    const scheduleId = row?.period ? ids.stableSchedule(accountId, jobType) : null;
+    const scheduleId = row?.period ? channelIds.stableSchedule(accountId, jobType) : null;
     return {
       job_type: jobType,
       enabled: row?.enabled ?? false,
@@ -62,7 +62,7 @@ export function createRecurringJobsService(db: Db, automation: Automation, logge
       known(jobType);
       const problems = stableSettingProblems(input);
       if (problems.length) throw new ValidationError(problems);
-      const scheduleId = ids.stableSchedule(accountId, jobType);
+      const scheduleId = channelIds.stableSchedule(accountId, jobType);
       const next: StableSetting = { account_id: accountId, job_type: jobType, ...input };
       let previous: StableSetting | undefined;
       let touched = false;

@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { ids } from '../constants';
 import type { Db } from '../db/knex';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors';
 import { newId } from '../ids';
 import { durationMs } from '../rules/duration';
 import { isJobType } from '../rules/jobTypes';
-import { inboundSignal, jobRunWorkflowId, workflowNames } from '../workflows/channels/definitions';
+import { signalWithStartWorkflow, startWorkflow } from '../temporal/workflowStart';
+import { channelIds, inboundSignal, runJobStart, webhookJobStart } from '../workflows/channels/contract';
 import type { Automation } from './automation';
 import { loadChannel, type ChannelRow } from './channelRows';
 
@@ -21,12 +21,11 @@ export function createTriggers({
   db,
   temporal,
   automation,
-  taskQueue,
 }: {
   db: Db;
   temporal: Client;
+  /** Its start options: the task queue and whether the server has the search attributes. */
   automation: Automation;
-  taskQueue: string;
 }) {
   return {
     /**
@@ -98,18 +97,14 @@ export function createTriggers({
                 trigger_payloads: `[${body}]`,
                 trigger_count: 1,
                 payload_bytes: bytes,
-                workflow_id: jobRunWorkflowId(jobRunId),
+                workflow_id: channelIds.jobRun(jobRunId),
               });
             }
-            await temporal.workflow.signalWithStart(workflowNames.webhookJob, {
-              workflowId: ids.webhookJob(channelId, jobType),
-              taskQueue,
-              args: [{ accountId: channel.account_id, channelId, jobType }],
-              signal: inboundSignal,
-              signalArgs: [{ jobRunId, delayMs }],
-              staticSummary: `webhook jobs: ${jobType} for channel ${channelId}`,
-              ...(await automation.attributes({ accountId: channel.account_id, channelId, jobType })),
-            });
+            const start = webhookJobStart(
+              { accountId: channel.account_id, channelId, jobType },
+              await automation.startOptions(),
+            );
+            await signalWithStartWorkflow(temporal, start, inboundSignal, [{ jobRunId, delayMs }]);
             return { jobRunId };
           });
         } catch (err) {
@@ -134,15 +129,13 @@ export function createTriggers({
           trigger: 'manual',
           status: 'pending',
           scheduled_for: new Date(),
-          workflow_id: jobRunWorkflowId(jobRunId),
+          workflow_id: channelIds.jobRun(jobRunId),
         });
-        await temporal.workflow.start(workflowNames.runJob, {
-          workflowId: jobRunWorkflowId(jobRunId),
-          taskQueue,
-          args: [{ jobRunId }],
-          staticSummary: `manual ${jobType} for channel ${channelId}`,
-          ...(await automation.attributes({ accountId, channelId, jobType })),
-        });
+        const start = runJobStart(
+          { jobRunId, accountId, channelId, jobType, trigger: 'manual' },
+          await automation.startOptions(),
+        );
+        await startWorkflow(temporal, start);
       });
       return { jobRunId };
     },
