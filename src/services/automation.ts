@@ -29,28 +29,8 @@ import {
   type RecurringJobWorkflow,
   type StartOptions,
 } from '../workflows/channels/contract';
-
-/** The configuration a channel row holds, as far as Temporal is concerned. */
-export interface ChannelAutomation {
-  id: string;
-  account_id: string;
-  release: 'stable' | 'beta';
-  mode: 'webhook' | 'recurring';
-  webhook_jobs: Record<string, { delay: string | null; emergency_job_period: string | null }>;
-  recurring_jobs: Record<
-    string,
-    { main_job_period: string | null; delay: string | null; jitter?: string | null }
-  >;
-}
-
-export interface StableSetting {
-  account_id: string;
-  job_type: string;
-  enabled: boolean;
-  period: string | null;
-  shift: string | null;
-  jitter: string | null;
-}
+import type { AccountRecurringJobSetting } from '../repositories/accountRecurringJobs';
+import type { ChannelAutomationRow } from '../repositories/channels';
 
 export interface ScheduleTarget {
   scheduleId: string;
@@ -68,7 +48,7 @@ export interface WatchdogTarget {
   periodMs: number | null;
 }
 
-export function stableTarget(s: StableSetting): ScheduleTarget | null {
+export function stableTarget(s: AccountRecurringJobSetting): ScheduleTarget | null {
   if (s.period === null) return null;
   return {
     scheduleId: channelIds.stableSchedule(s.account_id, s.job_type),
@@ -80,7 +60,7 @@ export function stableTarget(s: StableSetting): ScheduleTarget | null {
 }
 
 /** A beta channel's schedule for one job type: only in recurring mode with a main job period. */
-export function betaTarget(c: ChannelAutomation, jobType: string): ScheduleTarget | null {
+export function betaTarget(c: ChannelAutomationRow, jobType: string): ScheduleTarget | null {
   const setting = c.recurring_jobs[jobType];
   if (c.release !== 'beta' || c.mode !== 'recurring' || !setting || setting.main_job_period === null)
     return null;
@@ -93,13 +73,13 @@ export function betaTarget(c: ChannelAutomation, jobType: string): ScheduleTarge
   };
 }
 
-export function watchdogTarget(c: ChannelAutomation, jobType: string): WatchdogTarget {
+export function watchdogTarget(c: ChannelAutomationRow, jobType: string): WatchdogTarget {
   const period = c.mode === 'webhook' ? (c.webhook_jobs[jobType]?.emergency_job_period ?? null) : null;
   return { accountId: c.account_id, channelId: c.id, jobType, periodMs: durationMs(period) };
 }
 
 /** Job types of a channel whose schedules or watchdogs may exist in Temporal. */
-function jobTypesOf(c: ChannelAutomation | null): string[] {
+function jobTypesOf(c: ChannelAutomationRow | null): string[] {
   return c ? [...Object.keys(c.webhook_jobs), ...Object.keys(c.recurring_jobs)] : [];
 }
 
@@ -244,8 +224,8 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
    * deleted). Only job types that may have something in Temporal are touched.
    */
   async function syncChannel(
-    before: ChannelAutomation | null,
-    after: ChannelAutomation | null,
+    before: ChannelAutomationRow | null,
+    after: ChannelAutomationRow | null,
   ): Promise<void> {
     const channel = (after ?? before)!;
     for (const jobType of new Set([...jobTypesOf(before), ...jobTypesOf(after)])) {

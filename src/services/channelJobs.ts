@@ -1,5 +1,7 @@
 import { channelIds } from '../workflows/channels/contract';
 import type { Db } from '../db/knex';
+import { createAccountRecurringJobsRepository } from '../repositories/accountRecurringJobs';
+import { createChannelsRepository } from '../repositories/channels';
 import type { Automation } from './automation';
 import { loadChannel } from './channelRows';
 
@@ -18,8 +20,10 @@ export interface ChannelJobView {
  * about them (next fire times of the Schedule, or the pending emergency deadline).
  */
 export function createChannelJobsView(db: Db, automation: Automation) {
+  const channels = createChannelsRepository(db);
+  const recurring = createAccountRecurringJobsRepository(db);
   return async function jobs(accountId: string, channelId: string): Promise<ChannelJobView[]> {
-    const channel = await loadChannel(db, accountId, channelId);
+    const channel = await loadChannel(channels, accountId, channelId);
     if (channel.mode === 'webhook') {
       return Promise.all(
         Object.entries(channel.webhook_jobs).map(async ([type, settings]) => ({
@@ -52,15 +56,7 @@ export function createChannelJobsView(db: Db, automation: Automation) {
       );
     }
     // A stable channel in recurring mode runs the account's recurring jobs.
-    const rows = (await db('account_recurring_jobs')
-      .where({ account_id: accountId })
-      .orderBy('job_type')) as Array<{
-      job_type: string;
-      enabled: boolean;
-      period: string | null;
-      shift: string | null;
-      jitter: string | null;
-    }>;
+    const rows = await recurring.listForAccount(accountId);
     return Promise.all(
       rows.map(async (r) => {
         const scheduleId = r.period ? channelIds.stableSchedule(accountId, r.job_type) : null;

@@ -7,14 +7,14 @@ import {
   SCHEDULE_PREFIXES,
   stopSignal,
 } from '../workflows/channels/contract';
+import { createAccountRecurringJobsRepository } from '../repositories/accountRecurringJobs';
+import { createChannelsRepository } from '../repositories/channels';
 import {
   betaTarget,
   stableTarget,
   watchdogTarget,
   type Automation,
-  type ChannelAutomation,
   type ScheduleTarget,
-  type StableSetting,
   type WatchdogTarget,
 } from './automation';
 
@@ -53,18 +53,11 @@ export async function reconcileAll(
 
   const schedules = new Map<string, ScheduleTarget>();
   const watchdogs = new Map<string, WatchdogTarget>();
-  for (const s of (await db('account_recurring_jobs').select('*')) as StableSetting[]) {
+  for (const s of await createAccountRecurringJobsRepository(db).listAll()) {
     const t = stableTarget(s);
     if (t) schedules.set(t.scheduleId, t);
   }
-  const channels = (await db('channels').select(
-    'id',
-    'account_id',
-    'release',
-    'mode',
-    'webhook_jobs',
-    'recurring_jobs',
-  )) as ChannelAutomation[];
+  const channels = await createChannelsRepository(db).listAutomation();
   for (const c of channels) {
     for (const jobType of Object.keys(c.recurring_jobs)) {
       const t = betaTarget(c, jobType);
