@@ -74,7 +74,7 @@ export type JobRunOutcome = 'succeeded' | 'failed';
 export type RunJobWorkflow = (input: RunJobInput) => Promise<JobRunOutcome>;
 
 /** One job run, whatever started it. */
-export interface JobRunStart {
+export interface JobRunIdentity {
   jobRunId: string;
   accountId: string;
   channelId: string;
@@ -89,7 +89,7 @@ const TRIGGER_LABELS: Record<JobTrigger, string> = {
   manual: 'manual',
 };
 
-function runJobOptions(run: JobRunStart, searchAttributes: boolean) {
+function runJobOptions(run: JobRunIdentity, searchAttributes: boolean) {
   const args: [RunJobInput] = [{ jobRunId: run.jobRunId }];
   return {
     workflowId: channelIds.jobRun(run.jobRunId),
@@ -101,14 +101,14 @@ function runJobOptions(run: JobRunStart, searchAttributes: boolean) {
 
 /** A job run started by a channel workflow: on its parent's task queue. */
 export function runJobChild(
-  run: JobRunStart,
+  run: JobRunIdentity,
   searchAttributes: boolean,
 ): WithWorkflowArgs<RunJobWorkflow, ChildWorkflowOptions> {
   return runJobOptions(run, searchAttributes);
 }
 
 /** A job run started from the API (a manual run). */
-export function runJobStart(run: JobRunStart, opts: StartOptions): WorkflowStart<RunJobWorkflow> {
+export function runJobStart(run: JobRunIdentity, opts: StartOptions): WorkflowStart<RunJobWorkflow> {
   return {
     workflowType: channelWorkflowTypes.runJob,
     options: { ...runJobOptions(run, opts.searchAttributes), taskQueue: opts.taskQueue },
