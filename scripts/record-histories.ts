@@ -8,12 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { ids } from '../src/constants';
 import { newId } from '../src/ids';
 import { SecretBox } from '../src/secrets';
 import { createChannelsService } from '../src/services/channels';
 import { temporalCliPath } from '../src/temporal/binaries';
 import { startWorkflow } from '../src/temporal/workflowStart';
+import { channelIds } from '../src/workflows/channels/contract';
 import { dispatchEventStart, webhookWorkflowIds } from '../src/workflows/webhooks/contract';
 import { createTestDb } from '../test/support/db';
 import { insertAccount, insertWebhook } from '../test/support/fixtures';
@@ -182,7 +182,7 @@ async function recordChannels(): Promise<void> {
     await db('channels')
       .where({ id: ch.id })
       .update({ webhook_jobs: JSON.stringify({ [JOB]: { delay: '10m', emergency_job_period: '1h' } }) });
-    const watchdogId = ids.emergency(ch.id, JOB);
+    const watchdogId = channelIds.emergency(ch.id, JOB);
     const watchdog = await env.client.workflow.start('emergencyWatchdog', {
       workflowId: watchdogId,
       taskQueue: tw.taskQueue,
@@ -212,7 +212,7 @@ async function recordChannels(): Promise<void> {
     await env.sleep(3 * M);
     const b = await svc.inbound(ch.id, JOB, inboundToken, { n: 2 });
     if (a.jobRunId !== b.jobRunId) throw new Error('the second webhook did not join the waiting run');
-    const webhookJob = env.client.workflow.getHandle(ids.webhookJob(ch.id, JOB));
+    const webhookJob = env.client.workflow.getHandle(channelIds.webhookJob(ch.id, JOB));
     // Time is skipped only by env.sleep: waiting on a result would let the test server skip on to
     // the watchdog's timer as soon as all else is idle, and make the recorded cycles a race.
     await env.sleep(7 * M);

@@ -3,6 +3,7 @@ import { hashKey } from '../secrets';
 import type { Request } from 'express';
 import type { Db } from '../db/knex';
 import { ForbiddenError, UnauthorizedError } from '../errors';
+import { createApiKeysRepository } from '../repositories/apiKeys';
 import type { AuthMode } from './route';
 
 export type Principal =
@@ -17,14 +18,12 @@ export function bearerToken(req: Request): string | undefined {
 
 export function createAuthenticator(db: Db, adminKey: string) {
   const adminHash = Buffer.from(hashKey(adminKey), 'hex');
+  const apiKeys = createApiKeysRepository(db);
 
   async function principalFor(token: string): Promise<Principal | undefined> {
     const hash = hashKey(token);
     if (timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin' };
-    const row = await db('api_keys')
-      .where({ key_hash: hash })
-      .whereNull('revoked_at')
-      .first('id', 'account_id');
+    const row = await apiKeys.findActive(hash);
     return row ? { kind: 'account', accountId: row.account_id, keyId: row.id } : undefined;
   }
 

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ids, TASK_QUEUE } from '../../src/constants';
+import { TASK_QUEUE } from '../../src/constants';
+import { statusQuery, webhookWorkflowIds } from '../../src/workflows/webhooks/contract';
 import { SecretBox } from '../../src/secrets';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
@@ -8,7 +9,6 @@ import { Receiver } from '../support/receiver';
 import { timeSkippingEnv } from '../support/temporal';
 import { createActivities, type Activities } from '../../src/activities';
 import { insertDelivery } from '../support/fixtures';
-import { statusQuery } from '../../src/workflows/webhooks/signals';
 import { waitUntil } from '../support/waitUntil';
 import { createTestWorker, type RecordingMailer } from '../support/worker';
 
@@ -215,7 +215,7 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
     const next = await post();
     // The event's fan-out has finished: every delivery it would make exists by now.
     const { account_id } = await tdb.db('events').where({ id: next }).first();
-    await env.client.workflow.getHandle(ids.dispatch(account_id, next)).result();
+    await env.client.workflow.getHandle(webhookWorkflowIds.dispatch(account_id, next)).result();
     expect((await app.call('GET', `/v1/events/${next}`, { key })).body.deliveries).toEqual([]);
     expect((await app.call('POST', `/v1/webhooks/${id}/test`, { key })).status).toBe(409);
   });

@@ -2,7 +2,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ids, TASK_QUEUE } from '../../src/constants';
+import { TASK_QUEUE } from '../../src/constants';
+import { webhookWorkflowIds } from '../../src/workflows/webhooks/contract';
 import { SecretBox } from '../../src/secrets';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
@@ -191,11 +192,11 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     expect(deliveries).toHaveLength(2);
     // The fan-out and both deliveries have ended: no further request can follow.
     const { account_id } = await tdb.db('events').where({ id: 'shp-77' }).first();
-    await env.client.workflow.getHandle(ids.dispatch(account_id, 'shp-77')).result();
+    await env.client.workflow.getHandle(webhookWorkflowIds.dispatch(account_id, 'shp-77')).result();
     for (const d of deliveries) {
-      expect(await env.client.workflow.getHandle(ids.delivery('shp-77', d.webhook_id)).result()).toBe(
-        'delivered',
-      );
+      expect(
+        await env.client.workflow.getHandle(webhookWorkflowIds.delivery('shp-77', d.webhook_id)).result(),
+      ).toBe('delivered');
     }
     expect(receiver.requests.filter((r) => r.headers['webhook-id'] === 'shp-77')).toHaveLength(2);
     expect(Number((await tdb.db('events').where({ id: 'shp-77' }).count({ n: '*' }).first())?.n)).toBe(1);

@@ -1,7 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ids, TASK_QUEUE } from '../../src/constants';
+import { TASK_QUEUE } from '../../src/constants';
+import { channelIds as ids } from '../../src/workflows/channels/contract';
 import { betaInterval, nextFireTimes, stableInterval } from '../../src/rules/schedules';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';

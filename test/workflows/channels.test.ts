@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ids } from '../../src/constants';
+import { channelIds as ids } from '../../src/workflows/channels/contract';
 import type { Db } from '../../src/db/knex';
 import { verifySignature } from '../../src/rules/signature';
 import { createChannelsService, type CreateChannelInput } from '../../src/services/channels';

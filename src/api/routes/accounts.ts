@@ -1,4 +1,4 @@
-import type { AccountRow } from '../../services/accounts';
+import type { AccountRow } from '../../repositories/accounts';
 import { accountOf } from '../auth';
 import type { RouteDeps } from '../app';
 import {
