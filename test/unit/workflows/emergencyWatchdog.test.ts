@@ -1,6 +1,7 @@
 // emergencyWatchdog with a mocked createJobRuns on the fake workflow runtime: when emergency runs
 // start, what re-arms the timer, and how the deadline survives continue-as-new.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../../src/activities';
 import { emergencyWatchdog } from '../../../src/workflows/channels/emergencyWatchdog';
 import { deferred, WorkflowHarness, type HarnessOptions } from '../../support/workflowHarness';
@@ -136,9 +137,7 @@ describe('emergencyWatchdog', () => {
   });
 
   it('carries on when the run was already started, and fails on any other start error', async () => {
-    const already = Object.assign(new Error('already started'), {
-      name: 'WorkflowExecutionAlreadyStartedError',
-    });
+    const already = new WorkflowExecutionAlreadyStartedError('already started', 'job-run:jrun_1', 'runJob');
     const { emergencyTimes } = setUp({
       child: () => {
         throw already;
