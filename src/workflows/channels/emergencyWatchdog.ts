@@ -76,7 +76,10 @@ export const emergencyWatchdog: EmergencyWatchdogWorkflow = async function emerg
       const next = dueAt + periodMs;
       dueAt = next > Date.now() ? next : Date.now() + periodMs;
     }
-    if (cycle >= cyclesPerRun || workflowInfo().continueAsNewSuggested) {
+    // Not while a signal handled during this cycle's emergency run is still unread: the next
+    // pass of the loop takes it in first (continuing as new now would drop it).
+    const unread = succeeded || stopped || newPeriod !== undefined;
+    if (!unread && (cycle >= cyclesPerRun || workflowInfo().continueAsNewSuggested)) {
       await continueAsNew<typeof emergencyWatchdog>({ ...input, periodMs, dueAtMs: dueAt });
     }
   }
