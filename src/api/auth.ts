@@ -4,7 +4,9 @@ import type { Request } from 'express';
 import type { Db } from '../db/knex';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { createApiKeysRepository } from '../repositories/apiKeys';
-import type { AuthMode } from './route';
+
+/** How a route authenticates: the admin key, an account key, none, or the route's own scheme. */
+export type AuthMode = 'admin' | 'account' | 'none' | 'custom';
 
 export type Principal =
   { kind: 'admin' } | { kind: 'account'; accountId: string; keyId: string } | { kind: 'none' };
