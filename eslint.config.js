@@ -80,7 +80,7 @@ export default tseslint.config(
         { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
       ],
       // Dependencies point one way (api → services → repositories / rules); a cycle means a layer
-      // leaks upwards. Type-only imports count too: they still tie the modules together.
+      // leaks upwards. (The rule follows value imports; keep type-only imports one-way as well.)
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },

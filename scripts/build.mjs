@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run build`: the compiled form production runs (`npm run start:prod*`, the Docker image).
 //
-//   dist/main.js            all-in-one (`npm start` compiled)       ← src/main.ts
-//   dist/api.js             the API alone (`npm run start:api`)     ← src/api/main.ts
-//   dist/worker.js          the worker alone (`npm run start:worker`) ← src/worker/main.ts
+//   dist/main.js            all-in-one (`npm start` compiled)       ← src/bin/all.ts
+//   dist/api.js             the API alone (`npm run start:api`)     ← src/bin/api.ts
+//   dist/worker.js          the worker alone (`npm run start:worker`) ← src/bin/worker.ts
 //   dist/*.js.map           their source maps (node --enable-source-maps maps stacks to src/)
 //   dist/workflow-bundle.js the Temporal workflow bundle, prebuilt from src/workflows/index.ts;
 //                           the worker loads it (src/worker/index.ts) instead of running webpack
@@ -22,9 +22,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const ENTRY_POINTS = {
-  main: 'src/main.ts',
-  api: 'src/api/main.ts',
-  worker: 'src/worker/main.ts',
+  main: 'src/bin/all.ts',
+  api: 'src/bin/api.ts',
+  worker: 'src/bin/worker.ts',
 };
 /** Must match WORKFLOW_BUNDLE_FILE in src/worker/index.ts. */
 export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';

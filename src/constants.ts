@@ -14,13 +14,9 @@ export const SEARCH_ATTRIBUTES = [
 
 export type SearchAttributeName = (typeof SEARCH_ATTRIBUTES)[number]['name'];
 
-/** Deterministic ids: a retried REST call finds the same workflow instead of starting another. */
-export const ids = {
-  emergency: (channelId: string, jobType: string) => `emergency:${channelId}:${jobType}`,
-  webhookJob: (channelId: string, jobType: string) => `webhook-job:${channelId}:${jobType}`,
-  stableSchedule: (accountId: string, jobType: string) => `stable:${accountId}:${jobType}`,
-  betaSchedule: (channelId: string, jobType: string) => `beta:${channelId}:${jobType}`,
-} as const;
+// Workflow and schedule ids are deterministic (a retried REST call finds the same workflow
+// instead of starting another) and live in each workflow family's contract module:
+// src/workflows/webhooks/contract.ts and src/workflows/channels/contract.ts.
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 export const RESPONSE_BODY_LIMIT_BYTES = 16 * 1024;

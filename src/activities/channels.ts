@@ -2,7 +2,10 @@ import type { ActivityDeps } from './deps';
 import { sendSigned } from './http';
 import { newId } from '../ids';
 import { JOB_RUN_TIMEOUT_MS } from '../rules/jobRetry';
-import { jobRunWorkflowId, type JobTrigger } from '../workflows/channels/definitions';
+import { createAccountRecurringJobsRepository } from '../repositories/accountRecurringJobs';
+import { createChannelsRepository, type ChannelRow } from '../repositories/channels';
+import { createJobRunsRepository, type JobRunAnswer } from '../repositories/jobRuns';
+import { channelIds, type JobRunOutcome, type JobTrigger } from '../workflows/channels/contract';
 
 export interface AttemptJobInput {
   jobRunId: string;
@@ -34,29 +37,6 @@ export interface CreateRunsResult {
   searchAttributes: boolean;
 }
 
-interface ChannelRow {
-  id: string;
-  account_id: string;
-  release: string;
-  mode: string;
-  connector_url: string;
-  connector_headers: string | null;
-  connector_secret: string | null;
-  webhook_jobs: Record<string, { delay: string | null; emergency_job_period: string | null }>;
-  recurring_jobs: Record<string, { main_job_period: string | null }>;
-}
-
-interface JobRunRow {
-  id: string;
-  account_id: string;
-  channel_id: string;
-  job_type: string;
-  trigger: string;
-  status: string;
-  scheduled_for: Date | null;
-  trigger_payloads: unknown[];
-}
-
 /** The connector's answer as `result`: its JSON, or the (truncated) text when it is not JSON. */
 function resultOf(body: string | null): string | null {
   if (body === null || body === '') return null;
@@ -70,12 +50,13 @@ function resultOf(body: string | null): string | null {
 
 export function createChannelActivities(deps: ActivityDeps) {
   const { db, secrets, metrics, logger } = deps;
+  const channels = createChannelsRepository(db);
+  const jobRuns = createJobRunsRepository(db);
+  const recurringSettings = createAccountRecurringJobsRepository(db);
   const now = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
 
-  async function finish(id: string, status: 'succeeded' | 'failed', fields: Record<string, unknown>) {
-    await db('job_runs')
-      .where({ id })
-      .update({ status, finished_at: await now(), next_attempt_at: null, ...fields });
+  async function finish(id: string, outcome: JobRunOutcome, answer: Partial<JobRunAnswer>) {
+    await jobRuns.finish(id, outcome, await now(), answer);
   }
 
   return {
@@ -86,20 +67,12 @@ export function createChannelActivities(deps: ActivityDeps) {
     async attemptJobRun(input: AttemptJobInput): Promise<AttemptJobResult> {
       const startedAt = await now();
       const claimed = await db.transaction(async (trx) => {
-        const run = (await trx('job_runs').where({ id: input.jobRunId }).forUpdate().first()) as
-          JobRunRow | undefined;
+        const run = await jobRuns.findForUpdate(input.jobRunId, trx);
         if (!run) return { kind: 'missing' as const };
-        if (run.status === 'succeeded' || run.status === 'failed') return { kind: 'done' as const, run };
-        await trx('job_runs')
-          .where({ id: run.id })
-          .update({
-            status: 'running',
-            attempts: input.attempt,
-            started_at: trx.raw('coalesce(started_at, ?)', [startedAt]),
-            next_attempt_at: null,
-          });
-        const channel = (await trx('channels').where({ id: run.channel_id }).first()) as
-          ChannelRow | undefined;
+        if (run.status === 'succeeded' || run.status === 'failed')
+          return { kind: 'done' as const, outcome: run.status };
+        await jobRuns.markRunning(run.id, input.attempt, startedAt, trx);
+        const channel = await channels.findById(run.channel_id, trx);
         return { kind: 'claimed' as const, run, channel };
       });
       if (claimed.kind === 'missing') {
@@ -107,7 +80,7 @@ export function createChannelActivities(deps: ActivityDeps) {
         return { status: 'failed', error: 'job run not found' };
       }
       if (claimed.kind === 'done') {
-        return { status: claimed.run.status as 'succeeded' | 'failed', error: null };
+        return { status: claimed.outcome, error: null };
       }
       const { run, channel } = claimed;
       if (!channel) {
@@ -154,13 +127,11 @@ export function createChannelActivities(deps: ActivityDeps) {
         await finish(run.id, 'failed', { ...answer, error: res.error });
         return { status: 'failed', error: res.error };
       }
-      await db('job_runs')
-        .where({ id: run.id })
-        .update({
-          ...answer,
-          error: res.error,
-          next_attempt_at: new Date(startedAt.getTime() + input.retryDelayMs),
-        });
+      await jobRuns.recordRetry(
+        run.id,
+        { ...answer, error: res.error },
+        new Date(startedAt.getTime() + input.retryDelayMs),
+      );
       return { status: 'retry', error: res.error };
     },
 
@@ -179,19 +150,13 @@ export function createChannelActivities(deps: ActivityDeps) {
           channel_id: c.id,
           job_type: input.jobType,
           trigger: input.trigger,
-          status: 'pending',
+          status: 'pending' as const,
           scheduled_for: scheduledFor,
-          workflow_id: jobRunWorkflowId(id),
+          workflow_id: channelIds.jobRun(id),
           origin: `${input.origin}:${c.id}`,
         };
       });
-      await db('job_runs').insert(rows).onConflict('origin').ignore();
-      const stored = (await db('job_runs')
-        .whereIn(
-          'origin',
-          rows.map((r) => r.origin),
-        )
-        .select('id', 'channel_id')) as Array<{ id: string; channel_id: string }>;
+      const stored = await jobRuns.insertOnce(rows);
       logger.debug({ ...input, runs: stored.length }, 'job runs created');
       return {
         runs: stored.map((r) => ({ jobRunId: r.id, channelId: r.channel_id })),
@@ -204,9 +169,7 @@ export function createChannelActivities(deps: ActivityDeps) {
   /** The channels a trigger still applies to; null when the trigger itself is stale. */
   async function targetChannels(input: CreateRunsInput): Promise<ChannelRow[] | null> {
     if (input.trigger === 'emergency' || input.release === 'beta') {
-      const channel = (await db('channels')
-        .where({ id: input.channelId ?? '', account_id: input.accountId })
-        .first()) as ChannelRow | undefined;
+      const channel = await channels.find(input.accountId, input.channelId ?? '');
       if (!channel) return null;
       if (input.trigger === 'emergency') {
         const ok = channel.mode === 'webhook' && channel.webhook_jobs[input.jobType]?.emergency_job_period;
@@ -218,12 +181,8 @@ export function createChannelActivities(deps: ActivityDeps) {
         channel.recurring_jobs[input.jobType]?.main_job_period;
       return ok ? [channel] : null;
     }
-    const setting = (await db('account_recurring_jobs')
-      .where({ account_id: input.accountId, job_type: input.jobType })
-      .first()) as { enabled: boolean; period: string | null } | undefined;
+    const setting = await recurringSettings.find(input.accountId, input.jobType);
     if (!setting || !setting.enabled || setting.period === null) return null;
-    return (await db('channels')
-      .where({ account_id: input.accountId, release: 'stable', mode: 'recurring' })
-      .orderBy('id')) as ChannelRow[];
+    return channels.listStableRecurring(input.accountId);
   }
 }

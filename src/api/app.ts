@@ -1,17 +1,12 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
-import type { Client } from '@temporalio/client';
 import { BODY_LIMIT_BYTES } from '../constants';
-import type { Db } from '../db/knex';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import type { Services } from '../services';
-import type { SecretBox } from '../secrets';
 import { createAuthenticator, type Principal } from './auth';
 import { RateLimiter } from './rateLimit';
 import { docsRouter } from './docs';
 import { errorMiddleware, notFoundHandler, requireJsonBody } from './errorMiddleware';
-import { defineRoute, type RouteSpec } from './route';
+import type { AppDeps, RouteDeps } from './deps';
+import { defineRoute } from './route';
 import { healthRoutes } from './routes/health';
 import { accountRoutes } from './routes/accounts';
 import { webhookRoutes } from './routes/webhooks';
@@ -21,23 +16,7 @@ import { channelRoutes } from './routes/channels';
 import { VERSION } from '../version';
 import { installZodMessages } from './zodErrors';
 
-export interface AppDeps {
-  db: Db;
-  temporal: Client;
-  logger: Logger;
-  metrics: Metrics;
-  adminKey: string;
-  services: Services;
-  secrets: SecretBox;
-  /** Requests per second per caller; 0 or unset: no limit. */
-  rateLimit?: number;
-}
-
-export interface RouteDeps extends AppDeps {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  route: <B = any, Q = any, P = any>(spec: RouteSpec<B, Q, P>) => void;
-  router: Router;
-}
+export type { AppDeps, RouteDeps } from './deps';
 
 export function createApp(deps: AppDeps) {
   installZodMessages();

@@ -3,7 +3,10 @@ import { hashKey } from '../secrets';
 import type { Request } from 'express';
 import type { Db } from '../db/knex';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import type { AuthMode } from './route';
+import { createApiKeysRepository } from '../repositories/apiKeys';
+
+/** How a route authenticates: the admin key, an account key, none, or the route's own scheme. */
+export type AuthMode = 'admin' | 'account' | 'none' | 'custom';
 
 export type Principal =
   { kind: 'admin' } | { kind: 'account'; accountId: string; keyId: string } | { kind: 'none' };
@@ -17,14 +20,12 @@ export function bearerToken(req: Request): string | undefined {
 
 export function createAuthenticator(db: Db, adminKey: string) {
   const adminHash = Buffer.from(hashKey(adminKey), 'hex');
+  const apiKeys = createApiKeysRepository(db);
 
   async function principalFor(token: string): Promise<Principal | undefined> {
     const hash = hashKey(token);
     if (timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin' };
-    const row = await db('api_keys')
-      .where({ key_hash: hash })
-      .whereNull('revoked_at')
-      .first('id', 'account_id');
+    const row = await apiKeys.findActive(hash);
     return row ? { kind: 'account', accountId: row.account_id, keyId: row.id } : undefined;
   }
 

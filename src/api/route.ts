@@ -3,10 +3,9 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import { type ZodType } from 'zod';
 import { ValidationError, type ErrorDetail } from '../errors';
-import type { Principal } from './auth';
+import type { AuthMode, Principal } from './auth';
 import { errorResponseSchema } from '../schemas/common';
 
-export type AuthMode = 'admin' | 'account' | 'none' | 'custom';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface Reply<T = unknown> {

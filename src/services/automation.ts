@@ -12,41 +12,25 @@ import {
   type Client,
   type ScheduleDescription,
   type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
-import { ids, SEARCH_ATTRIBUTES } from '../constants';
+import { SEARCH_ATTRIBUTES } from '../constants';
 import { durationMs } from '../rules/duration';
 import { betaInterval, catchupWindowMs, stableInterval, type Interval } from '../rules/schedules';
+import { signalWithStartWorkflow } from '../temporal/workflowStart';
 import {
-  jobAttributes,
+  channelIds,
+  channelWorkflowTypes,
+  emergencyWatchdogStart,
   reconfigureSignal,
+  recurringJobAction,
   stopSignal,
-  workflowNames,
   type RecurringJobInput,
-  type WatchdogInput,
-} from '../workflows/channels/definitions';
-
-/** The configuration a channel row holds, as far as Temporal is concerned. */
-export interface ChannelAutomation {
-  id: string;
-  account_id: string;
-  release: 'stable' | 'beta';
-  mode: 'webhook' | 'recurring';
-  webhook_jobs: Record<string, { delay: string | null; emergency_job_period: string | null }>;
-  recurring_jobs: Record<
-    string,
-    { main_job_period: string | null; delay: string | null; jitter?: string | null }
-  >;
-}
-
-export interface StableSetting {
-  account_id: string;
-  job_type: string;
-  enabled: boolean;
-  period: string | null;
-  shift: string | null;
-  jitter: string | null;
-}
+  type RecurringJobWorkflow,
+  type StartOptions,
+} from '../workflows/channels/contract';
+import type { AccountRecurringJobSetting } from '../repositories/accountRecurringJobs';
+import type { ChannelAutomationRow } from '../repositories/channels';
 
 export interface ScheduleTarget {
   scheduleId: string;
@@ -64,12 +48,10 @@ export interface WatchdogTarget {
   periodMs: number | null;
 }
 
-export const SCHEDULE_PREFIXES = ['stable:', 'beta:'] as const;
-
-export function stableTarget(s: StableSetting): ScheduleTarget | null {
+export function stableTarget(s: AccountRecurringJobSetting): ScheduleTarget | null {
   if (s.period === null) return null;
   return {
-    scheduleId: ids.stableSchedule(s.account_id, s.job_type),
+    scheduleId: channelIds.stableSchedule(s.account_id, s.job_type),
     input: { accountId: s.account_id, jobType: s.job_type, release: 'stable' },
     interval: stableInterval(s.period, s.shift),
     jitterMs: durationMs(s.jitter),
@@ -78,12 +60,12 @@ export function stableTarget(s: StableSetting): ScheduleTarget | null {
 }
 
 /** A beta channel's schedule for one job type: only in recurring mode with a main job period. */
-export function betaTarget(c: ChannelAutomation, jobType: string): ScheduleTarget | null {
+export function betaTarget(c: ChannelAutomationRow, jobType: string): ScheduleTarget | null {
   const setting = c.recurring_jobs[jobType];
   if (c.release !== 'beta' || c.mode !== 'recurring' || !setting || setting.main_job_period === null)
     return null;
   return {
-    scheduleId: ids.betaSchedule(c.id, jobType),
+    scheduleId: channelIds.betaSchedule(c.id, jobType),
     input: { accountId: c.account_id, jobType, release: 'beta', channelId: c.id },
     interval: betaInterval(setting.main_job_period, setting.delay),
     jitterMs: durationMs(setting.jitter ?? null),
@@ -91,13 +73,13 @@ export function betaTarget(c: ChannelAutomation, jobType: string): ScheduleTarge
   };
 }
 
-export function watchdogTarget(c: ChannelAutomation, jobType: string): WatchdogTarget {
+export function watchdogTarget(c: ChannelAutomationRow, jobType: string): WatchdogTarget {
   const period = c.mode === 'webhook' ? (c.webhook_jobs[jobType]?.emergency_job_period ?? null) : null;
   return { accountId: c.account_id, channelId: c.id, jobType, periodMs: durationMs(period) };
 }
 
 /** Job types of a channel whose schedules or watchdogs may exist in Temporal. */
-function jobTypesOf(c: ChannelAutomation | null): string[] {
+function jobTypesOf(c: ChannelAutomationRow | null): string[] {
   return c ? [...Object.keys(c.webhook_jobs), ...Object.keys(c.recurring_jobs)] : [];
 }
 
@@ -140,28 +122,22 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
     return supported;
   }
 
-  async function attributes(a: { accountId: string; channelId?: string; jobType: string }) {
-    return (await searchAttributesSupported()) ? { typedSearchAttributes: jobAttributes(a) } : {};
+  /** Task queue and search attributes for every start and schedule action made here. */
+  async function startOptions(): Promise<StartOptions> {
+    return { taskQueue: opts.taskQueue, searchAttributes: await searchAttributesSupported() };
   }
 
   function scheduleOptions(
     t: ScheduleTarget,
-    sa: { typedSearchAttributes?: SearchAttributePair[] },
-  ): ScheduleOptions {
+    start: StartOptions,
+  ): ScheduleOptions<ScheduleOptionsStartWorkflowAction<RecurringJobWorkflow>> {
     return {
       scheduleId: t.scheduleId,
       spec: {
         intervals: [{ every: t.interval.everyMs, offset: t.interval.offsetMs }],
         ...(t.jitterMs ? { jitter: t.jitterMs } : {}),
       },
-      action: {
-        type: 'startWorkflow',
-        workflowType: workflowNames.recurringJob,
-        taskQueue: opts.taskQueue,
-        workflowId: `recurring:${t.scheduleId}`,
-        args: [t.input],
-        ...sa,
-      },
+      action: recurringJobAction(t.scheduleId, t.input, start),
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: catchupWindowMs(t.interval.everyMs) },
       state: { paused: t.paused, note: t.paused ? 'disabled in Switchyard' : 'managed by Switchyard' },
     };
@@ -178,7 +154,7 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
       d.policies.catchupWindow === catchupWindowMs(t.interval.everyMs) &&
       d.state.paused === t.paused &&
       d.action.type === 'startWorkflow' &&
-      d.action.workflowType === workflowNames.recurringJob &&
+      d.action.workflowType === channelWorkflowTypes.recurringJob &&
       d.action.taskQueue === opts.taskQueue &&
       canonical(d.action.args?.[0]) === canonical(t.input)
     );
@@ -199,7 +175,7 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
         throw err;
       }
     }
-    const options = scheduleOptions(target, await attributes(target.input));
+    const options = scheduleOptions(target, await startOptions());
     let description: ScheduleDescription | undefined;
     try {
       description = await handle.describe();
@@ -217,13 +193,16 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
       return 'unchanged';
     }
     const { scheduleId: _id, ...update } = options;
-    await handle.update(() => ({ ...update, state: { paused: target.paused, note: options.state?.note } }));
+    await handle.update<RecurringJobWorkflow>(() => ({
+      ...update,
+      state: { paused: target.paused, note: options.state?.note },
+    }));
     return 'updated';
   }
 
   /** Starts, re-periods or stops one watchdog. signalWithStart makes the start idempotent. */
   async function syncWatchdog(t: WatchdogTarget): Promise<'running' | 'stopped'> {
-    const workflowId = ids.emergency(t.channelId, t.jobType);
+    const workflowId = channelIds.emergency(t.channelId, t.jobType);
     if (t.periodMs === null) {
       try {
         await temporal.workflow.getHandle(workflowId).signal(stopSignal);
@@ -232,21 +211,11 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
       }
       return 'stopped';
     }
-    const input: WatchdogInput = {
-      accountId: t.accountId,
-      channelId: t.channelId,
-      jobType: t.jobType,
-      periodMs: t.periodMs,
-    };
-    await temporal.workflow.signalWithStart(workflowNames.emergencyWatchdog, {
-      workflowId,
-      taskQueue: opts.taskQueue,
-      args: [input],
-      signal: reconfigureSignal,
-      signalArgs: [{ periodMs: t.periodMs }],
-      staticSummary: `emergency timer: ${t.jobType} for channel ${t.channelId}`,
-      ...(await attributes(t)),
-    });
+    const start = emergencyWatchdogStart(
+      { accountId: t.accountId, channelId: t.channelId, jobType: t.jobType, periodMs: t.periodMs },
+      await startOptions(),
+    );
+    await signalWithStartWorkflow(temporal, start, reconfigureSignal, [{ periodMs: t.periodMs }]);
     return 'running';
   }
 
@@ -255,14 +224,14 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
    * deleted). Only job types that may have something in Temporal are touched.
    */
   async function syncChannel(
-    before: ChannelAutomation | null,
-    after: ChannelAutomation | null,
+    before: ChannelAutomationRow | null,
+    after: ChannelAutomationRow | null,
   ): Promise<void> {
     const channel = (after ?? before)!;
     for (const jobType of new Set([...jobTypesOf(before), ...jobTypesOf(after)])) {
       const schedule = after ? betaTarget(after, jobType) : null;
       if (schedule || before?.recurring_jobs[jobType]) {
-        await syncSchedule(ids.betaSchedule(channel.id, jobType), schedule);
+        await syncSchedule(channelIds.betaSchedule(channel.id, jobType), schedule);
       }
       const watchdog = after
         ? watchdogTarget(after, jobType)
@@ -288,7 +257,7 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
   /** The pending emergency deadline of a running watchdog, from its memo; null when there is none. */
   async function emergencyDueAt(channelId: string, jobType: string): Promise<string | null> {
     try {
-      const d = await temporal.workflow.getHandle(ids.emergency(channelId, jobType)).describe();
+      const d = await temporal.workflow.getHandle(channelIds.emergency(channelId, jobType)).describe();
       if (d.status.name !== 'RUNNING') return null;
       const due = d.memo?.emergencyDueAt;
       return typeof due === 'string' ? due : null;
@@ -300,7 +269,7 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
 
   return {
     searchAttributesSupported,
-    attributes,
+    startOptions,
     syncSchedule,
     syncWatchdog,
     syncChannel,

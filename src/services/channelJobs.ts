@@ -1,5 +1,7 @@
-import { ids } from '../constants';
+import { channelIds } from '../workflows/channels/contract';
 import type { Db } from '../db/knex';
+import { createAccountRecurringJobsRepository } from '../repositories/accountRecurringJobs';
+import { createChannelsRepository } from '../repositories/channels';
 import type { Automation } from './automation';
 import { loadChannel } from './channelRows';
 
@@ -18,8 +20,10 @@ export interface ChannelJobView {
  * about them (next fire times of the Schedule, or the pending emergency deadline).
  */
 export function createChannelJobsView(db: Db, automation: Automation) {
+  const channels = createChannelsRepository(db);
+  const recurring = createAccountRecurringJobsRepository(db);
   return async function jobs(accountId: string, channelId: string): Promise<ChannelJobView[]> {
-    const channel = await loadChannel(db, accountId, channelId);
+    const channel = await loadChannel(channels, accountId, channelId);
     if (channel.mode === 'webhook') {
       return Promise.all(
         Object.entries(channel.webhook_jobs).map(async ([type, settings]) => ({
@@ -38,7 +42,7 @@ export function createChannelJobsView(db: Db, automation: Automation) {
     if (channel.release === 'beta') {
       return Promise.all(
         Object.entries(channel.recurring_jobs).map(async ([type, settings]) => {
-          const scheduleId = settings.main_job_period ? ids.betaSchedule(channel.id, type) : null;
+          const scheduleId = settings.main_job_period ? channelIds.betaSchedule(channel.id, type) : null;
           return {
             type,
             mode: 'recurring' as const,
@@ -52,18 +56,10 @@ export function createChannelJobsView(db: Db, automation: Automation) {
       );
     }
     // A stable channel in recurring mode runs the account's recurring jobs.
-    const rows = (await db('account_recurring_jobs')
-      .where({ account_id: accountId })
-      .orderBy('job_type')) as Array<{
-      job_type: string;
-      enabled: boolean;
-      period: string | null;
-      shift: string | null;
-      jitter: string | null;
-    }>;
+    const rows = await recurring.listForAccount(accountId);
     return Promise.all(
       rows.map(async (r) => {
-        const scheduleId = r.period ? ids.stableSchedule(accountId, r.job_type) : null;
+        const scheduleId = r.period ? channelIds.stableSchedule(accountId, r.job_type) : null;
         return {
           type: r.job_type,
           mode: 'recurring' as const,

@@ -1,30 +1,15 @@
-// Row shapes and presentation of channels, shared by the channel services.
+// Presentation of channel rows, and the lookup every channel service starts from.
 import { toIso } from '../schemas/common';
 import type { Db } from '../db/knex';
 import { NotFoundError } from '../errors';
-import type { ChannelAutomation } from './automation';
-
-export interface ChannelRow extends ChannelAutomation {
-  name: string;
-  kind: 'sales' | 'fulfillment';
-  connector_url: string;
-  connector_headers: string | null;
-  connector_secret: string | null;
-  recurring_jobs: Record<
-    string,
-    { main_job_period: string | null; delay: string | null; jitter: string | null }
-  >;
-  inbound_token_hash: string;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { ChannelAutomationRow, ChannelRow, ChannelsRepository } from '../repositories/channels';
 
 export interface ChannelView {
   id: string;
   name: string;
-  kind: 'sales' | 'fulfillment';
-  release: 'stable' | 'beta';
-  mode: 'webhook' | 'recurring';
+  kind: ChannelRow['kind'];
+  release: ChannelRow['release'];
+  mode: ChannelRow['mode'];
   connector: { url: string; header_names: string[]; has_secret_key: boolean };
   webhook_jobs: ChannelRow['webhook_jobs'];
   recurring_jobs: ChannelRow['recurring_jobs'];
@@ -52,15 +37,20 @@ export function presentChannel(row: ChannelRow, headerNames: string[]): ChannelV
   };
 }
 
-export async function loadChannel(db: Db, accountId: string, id: string, lock = false): Promise<ChannelRow> {
-  const query = db('channels').where({ id, account_id: accountId }).first();
-  const row = (await (lock ? query.forUpdate() : query)) as ChannelRow | undefined;
+/** A channel of the account, or 404; `lock` holds it (FOR UPDATE) until `trx` ends. */
+export async function loadChannel(
+  channels: ChannelsRepository,
+  accountId: string,
+  id: string,
+  opts: { trx?: Db; lock?: boolean } = {},
+): Promise<ChannelRow> {
+  const row = await channels.find(accountId, id, opts);
   if (!row) throw new NotFoundError('channel', id);
   return row;
 }
 
 /** Just the fields the Temporal reconciler needs (copies, so later edits cannot alias). */
-export function automationOf(row: ChannelRow): ChannelAutomation {
+export function automationOf(row: ChannelRow): ChannelAutomationRow {
   return {
     id: row.id,
     account_id: row.account_id,

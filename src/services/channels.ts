@@ -1,12 +1,17 @@
 import type { Knex } from 'knex';
 import { TASK_QUEUE } from '../constants';
-import { paginate } from '../db/paginate';
 import { AppError, UnavailableError, ValidationError } from '../errors';
 import { newId, randomToken } from '../ids';
 import { channelConfigProblems } from '../rules/channelConfig';
 import { checkTargetUrl } from '../rules/urlSafety';
-import { createAutomation, type ChannelAutomation } from './automation';
-import { automationOf, loadChannel, presentChannel, type ChannelRow, type ChannelView } from './channelRows';
+import {
+  createChannelsRepository,
+  type ChannelAutomationRow,
+  type ChannelRow,
+} from '../repositories/channels';
+import { createJobRunsRepository } from '../repositories/jobRuns';
+import { createAutomation } from './automation';
+import { automationOf, loadChannel, presentChannel, type ChannelView } from './channelRows';
 import { createChannelJobsView } from './channelJobs';
 import { createTriggers, sha256 } from './triggers';
 import { createJobRunsService } from './jobRuns';
@@ -14,9 +19,9 @@ import { createRecurringJobsService } from './recurringJobs';
 import { reconcileAll } from './reconcile';
 import type { ServiceDeps } from './deps';
 
-type Kind = 'sales' | 'fulfillment';
-type Release = 'stable' | 'beta';
-type Mode = 'webhook' | 'recurring';
+type Kind = ChannelRow['kind'];
+type Release = ChannelRow['release'];
+type Mode = ChannelRow['mode'];
 
 export interface ConnectorInput {
   url: string;
@@ -42,6 +47,8 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
   const { db, temporal, config, secrets, logger } = deps;
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
   const automation = createAutomation(temporal, { taskQueue, searchAttributes: deps.searchAttributes });
+  const channels = createChannelsRepository(db);
+  const jobRuns = createJobRunsRepository(db);
 
   const headerNames = (row: ChannelRow) =>
     row.connector_headers ? Object.keys(JSON.parse(secrets.open(row.connector_headers)) as object) : [];
@@ -65,9 +72,9 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
   async function changeChannel<T>(
     work: (
       trx: Knex.Transaction,
-    ) => Promise<{ result: T; before: ChannelAutomation | null; after: ChannelAutomation | null }>,
+    ) => Promise<{ result: T; before: ChannelAutomationRow | null; after: ChannelAutomationRow | null }>,
   ): Promise<T> {
-    let change: { before: ChannelAutomation | null; after: ChannelAutomation | null } | undefined;
+    let change: { before: ChannelAutomationRow | null; after: ChannelAutomationRow | null } | undefined;
     try {
       return await db.transaction(async (trx) => {
         const done = await work(trx);
@@ -102,8 +109,8 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
       await checkConnectorUrl(input.connector.url);
       const inboundToken = `syin_${randomToken(24)}`;
       return changeChannel(async (trx) => {
-        const [row] = (await trx('channels')
-          .insert({
+        const row = await channels.insert(
+          {
             id: newId('chn'),
             account_id: accountId,
             name: input.name,
@@ -115,12 +122,13 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
               ? secrets.seal(JSON.stringify(input.connector.headers))
               : null,
             connector_secret: secrets.sealNullable(input.connector.secret_key),
-            webhook_jobs: JSON.stringify(input.webhook_jobs ?? {}),
-            recurring_jobs: JSON.stringify(recurring),
+            webhook_jobs: input.webhook_jobs ?? {},
+            recurring_jobs: recurring,
             inbound_token_hash: sha256(inboundToken).toString('hex'),
-          })
-          .returning('*')) as ChannelRow[];
-        return { result: { channel: present(row!), inboundToken }, before: null, after: automationOf(row!) };
+          },
+          trx,
+        );
+        return { result: { channel: present(row), inboundToken }, before: null, after: automationOf(row) };
       });
     },
 
@@ -128,58 +136,55 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
       accountId: string,
       q: { limit: number; cursor?: string | undefined; kind?: Kind; release?: Release; mode?: Mode },
     ) {
-      const query = db('channels').where({ account_id: accountId }).select('*');
-      for (const key of ['kind', 'release', 'mode'] as const) if (q[key]) query.where(key, q[key]);
-      const page = await paginate<ChannelRow>(query, q);
+      const page = await channels.list(accountId, q);
       return { data: page.data.map(present), next_cursor: page.next_cursor };
     },
 
     async get(accountId: string, id: string): Promise<ChannelView> {
-      return present(await loadChannel(db, accountId, id));
+      return present(await loadChannel(channels, accountId, id));
     },
 
     async update(accountId: string, id: string, patch: PatchChannelInput): Promise<ChannelView> {
       if (patch.connector?.url !== undefined) await checkConnectorUrl(patch.connector.url);
       return changeChannel(async (trx) => {
-        const row = await loadChannel(trx, accountId, id, true);
+        const row = await loadChannel(channels, accountId, id, { trx, lock: true });
         const c = patch.connector ?? {};
         const release = patch.release ?? row.release;
         const recurring =
           patch.recurring_jobs === undefined ? row.recurring_jobs : (patch.recurring_jobs ?? {});
         checkConfig({ release, recurring_jobs: recurring });
-        const fields: Record<string, unknown> = {
-          name: patch.name ?? row.name,
-          kind: patch.kind ?? row.kind,
-          release,
-          mode: patch.mode ?? row.mode,
-          connector_url: c.url ?? row.connector_url,
-          webhook_jobs: JSON.stringify(
-            patch.webhook_jobs === undefined ? row.webhook_jobs : (patch.webhook_jobs ?? {}),
-          ),
-          recurring_jobs: JSON.stringify(recurring),
-          updated_at: trx.fn.now(),
-        };
-        if (c.headers !== undefined)
-          fields.connector_headers = c.headers ? secrets.seal(JSON.stringify(c.headers)) : null;
-        if (c.secret_key !== undefined) fields.connector_secret = secrets.sealNullable(c.secret_key);
-        const [updated] = (await trx('channels').where({ id }).update(fields).returning('*')) as ChannelRow[];
-        return { result: present(updated!), before: automationOf(row), after: automationOf(updated!) };
+        const updated = await channels.update(
+          id,
+          {
+            name: patch.name ?? row.name,
+            kind: patch.kind ?? row.kind,
+            release,
+            mode: patch.mode ?? row.mode,
+            connector_url: c.url ?? row.connector_url,
+            webhook_jobs: patch.webhook_jobs === undefined ? row.webhook_jobs : (patch.webhook_jobs ?? {}),
+            recurring_jobs: recurring,
+            ...(c.headers !== undefined
+              ? { connector_headers: c.headers ? secrets.seal(JSON.stringify(c.headers)) : null }
+              : {}),
+            ...(c.secret_key !== undefined ? { connector_secret: secrets.sealNullable(c.secret_key) } : {}),
+          },
+          trx,
+        );
+        return { result: present(updated), before: automationOf(row), after: automationOf(updated) };
       });
     },
 
     async remove(accountId: string, id: string): Promise<void> {
       await changeChannel(async (trx) => {
-        const row = await loadChannel(trx, accountId, id, true);
-        await trx('channels').where({ id }).del();
+        const row = await loadChannel(channels, accountId, id, { trx, lock: true });
+        await channels.remove(id, trx);
         // Runs still waiting out a delay will find no channel: say so now rather than after the delay.
-        await trx('job_runs')
-          .where({ channel_id: id, status: 'pending' })
-          .update({ status: 'failed', error: 'the channel was deleted', finished_at: trx.fn.now() });
+        await jobRuns.failPending(id, 'the channel was deleted', trx);
         return { result: undefined, before: automationOf(row), after: null };
       });
     },
 
-    ...createTriggers({ db, temporal, automation, taskQueue }),
+    ...createTriggers({ db, temporal, automation }),
 
     jobs: createChannelJobsView(db, automation),
     runs: createJobRunsService(db),

@@ -1,58 +1,9 @@
 import { toIso } from '../schemas/common';
 import type { Db } from '../db/knex';
-import { paginate } from '../db/paginate';
 import { NotFoundError } from '../errors';
+import { createJobRunsRepository, type JobRunFilter, type JobRunListRow } from '../repositories/jobRuns';
 
-interface JobRunRow {
-  id: string;
-  channel_id: string;
-  job_type: string;
-  trigger: string;
-  status: string;
-  scheduled_for: Date | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-  next_attempt_at: Date | null;
-  attempts: number;
-  status_code: number | null;
-  result: unknown;
-  error: string | null;
-  trigger_count: number;
-  trigger_payloads: unknown[];
-  workflow_id: string | null;
-  created_at: Date;
-}
-
-export interface JobRunFilter {
-  limit: number;
-  cursor?: string | undefined;
-  channel_id?: string | undefined;
-  job_type?: string | undefined;
-  trigger?: string | undefined;
-  status?: string | undefined;
-}
-
-// The list leaves out the (possibly large) inbound bodies; GET /v1/job-runs/{id} has them.
-const LIST_COLUMNS = [
-  'id',
-  'channel_id',
-  'job_type',
-  'trigger',
-  'status',
-  'scheduled_for',
-  'started_at',
-  'finished_at',
-  'next_attempt_at',
-  'attempts',
-  'status_code',
-  'result',
-  'error',
-  'trigger_count',
-  'workflow_id',
-  'created_at',
-];
-
-function present(r: JobRunRow) {
+function present(r: JobRunListRow) {
   return {
     id: r.id,
     channel_id: r.channel_id,
@@ -74,18 +25,15 @@ function present(r: JobRunRow) {
 }
 
 export function createJobRunsService(db: Db) {
+  const jobRuns = createJobRunsRepository(db);
   return {
     async list(accountId: string, f: JobRunFilter) {
-      const query = db('job_runs').where({ account_id: accountId }).select(LIST_COLUMNS);
-      for (const key of ['channel_id', 'job_type', 'trigger', 'status'] as const)
-        if (f[key]) query.where(key, f[key]);
-      const page = await paginate<JobRunRow>(query, f);
+      const page = await jobRuns.list(accountId, f);
       return { data: page.data.map(present), next_cursor: page.next_cursor };
     },
 
     async get(accountId: string, id: string) {
-      const row = (await db('job_runs').where({ id, account_id: accountId }).first()) as
-        JobRunRow | undefined;
+      const row = await jobRuns.find(accountId, id);
       if (!row) throw new NotFoundError('job run', id);
       return { ...present(row), trigger_payloads: row.trigger_payloads ?? [] };
     },

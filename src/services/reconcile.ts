@@ -1,17 +1,20 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import type { Logger } from '../logger';
-import { ids } from '../constants';
-import { stopSignal, workflowNames } from '../workflows/channels/definitions';
+import {
+  channelIds,
+  channelWorkflowTypes,
+  SCHEDULE_PREFIXES,
+  stopSignal,
+} from '../workflows/channels/contract';
+import { createAccountRecurringJobsRepository } from '../repositories/accountRecurringJobs';
+import { createChannelsRepository } from '../repositories/channels';
 import {
   betaTarget,
-  SCHEDULE_PREFIXES,
   stableTarget,
   watchdogTarget,
   type Automation,
-  type ChannelAutomation,
   type ScheduleTarget,
-  type StableSetting,
   type WatchdogTarget,
 } from './automation';
 
@@ -50,18 +53,11 @@ export async function reconcileAll(
 
   const schedules = new Map<string, ScheduleTarget>();
   const watchdogs = new Map<string, WatchdogTarget>();
-  for (const s of (await db('account_recurring_jobs').select('*')) as StableSetting[]) {
+  for (const s of await createAccountRecurringJobsRepository(db).listAll()) {
     const t = stableTarget(s);
     if (t) schedules.set(t.scheduleId, t);
   }
-  const channels = (await db('channels').select(
-    'id',
-    'account_id',
-    'release',
-    'mode',
-    'webhook_jobs',
-    'recurring_jobs',
-  )) as ChannelAutomation[];
+  const channels = await createChannelsRepository(db).listAutomation();
   for (const c of channels) {
     for (const jobType of Object.keys(c.recurring_jobs)) {
       const t = betaTarget(c, jobType);
@@ -69,7 +65,7 @@ export async function reconcileAll(
     }
     for (const jobType of Object.keys(c.webhook_jobs)) {
       const w = watchdogTarget(c, jobType);
-      if (w.periodMs !== null) watchdogs.set(ids.emergency(c.id, jobType), w);
+      if (w.periodMs !== null) watchdogs.set(channelIds.emergency(c.id, jobType), w);
     }
   }
 
@@ -91,7 +87,7 @@ export async function reconcileAll(
     }
   });
   await attempt({ step: 'orphan watchdogs' }, async () => {
-    const query = `WorkflowType = '${workflowNames.emergencyWatchdog}' AND ExecutionStatus = 'Running'`;
+    const query = `WorkflowType = '${channelWorkflowTypes.emergencyWatchdog}' AND ExecutionStatus = 'Running'`;
     for await (const wf of temporal.workflow.list({ query })) {
       if (watchdogs.has(wf.workflowId)) continue;
       if (

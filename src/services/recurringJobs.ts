@@ -1,22 +1,18 @@
-import { ids } from '../constants';
+import { channelIds } from '../workflows/channels/contract';
 import type { Db } from '../db/knex';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
 import { stableSettingProblems } from '../rules/channelConfig';
 import { isJobType, JOB_TYPE_NAMES } from '../rules/jobTypes';
 import { toIso } from '../schemas/common';
-import { stableTarget, type Automation, type StableSetting } from './automation';
+import {
+  createAccountRecurringJobsRepository,
+  type AccountRecurringJobRow,
+  type AccountRecurringJobSetting,
+} from '../repositories/accountRecurringJobs';
+import { stableTarget, type Automation } from './automation';
 
-interface Row extends StableSetting {
-  updated_at: Date;
-}
-
-export interface StableSettingInput {
-  enabled: boolean;
-  period: string | null;
-  shift: string | null;
-  jitter: string | null;
-}
+export type StableSettingInput = Omit<AccountRecurringJobSetting, 'account_id' | 'job_type'>;
 
 /**
  * Account-level recurring jobs: one Temporal Schedule per (account, job type), whose action runs
@@ -24,8 +20,10 @@ export interface StableSettingInput {
  * touched from here.
  */
 export function createRecurringJobsService(db: Db, automation: Automation, logger: Logger) {
-  async function view(accountId: string, jobType: string, row: Row | undefined) {
-    const scheduleId = row?.period ? ids.stableSchedule(accountId, jobType) : null;
+  const settings = createAccountRecurringJobsRepository(db);
+
+  async function view(accountId: string, jobType: string, row: AccountRecurringJobRow | undefined) {
+    const scheduleId = row?.period ? channelIds.stableSchedule(accountId, jobType) : null;
     return {
       job_type: jobType,
       enabled: row?.enabled ?? false,
@@ -45,41 +43,31 @@ export function createRecurringJobsService(db: Db, automation: Automation, logge
   return {
     /** Every job type of the catalogue; the ones never configured read as disabled with no period. */
     async list(accountId: string) {
-      const rows = (await db('account_recurring_jobs').where({ account_id: accountId })) as Row[];
+      const rows = await settings.listForAccount(accountId);
       const byType = new Map(rows.map((r) => [r.job_type, r]));
       return Promise.all(JOB_TYPE_NAMES.map((t) => view(accountId, t, byType.get(t))));
     },
 
     async get(accountId: string, jobType: string) {
       known(jobType);
-      const row = (await db('account_recurring_jobs')
-        .where({ account_id: accountId, job_type: jobType })
-        .first()) as Row | undefined;
-      return view(accountId, jobType, row);
+      return view(accountId, jobType, await settings.find(accountId, jobType));
     },
 
     async put(accountId: string, jobType: string, input: StableSettingInput) {
       known(jobType);
       const problems = stableSettingProblems(input);
       if (problems.length) throw new ValidationError(problems);
-      const scheduleId = ids.stableSchedule(accountId, jobType);
-      const next: StableSetting = { account_id: accountId, job_type: jobType, ...input };
-      let previous: StableSetting | undefined;
+      const scheduleId = channelIds.stableSchedule(accountId, jobType);
+      const next: AccountRecurringJobSetting = { account_id: accountId, job_type: jobType, ...input };
+      let previous: AccountRecurringJobSetting | undefined;
       let touched = false;
       try {
         const row = await db.transaction(async (trx) => {
-          previous = (await trx('account_recurring_jobs')
-            .where({ account_id: accountId, job_type: jobType })
-            .forUpdate()
-            .first()) as Row | undefined;
-          const [saved] = (await trx('account_recurring_jobs')
-            .insert({ ...next, updated_at: trx.fn.now() })
-            .onConflict(['account_id', 'job_type'])
-            .merge()
-            .returning('*')) as Row[];
+          previous = await settings.find(accountId, jobType, { trx, lock: true });
+          const saved = await settings.upsert(next, trx);
           touched = true;
           await automation.syncSchedule(scheduleId, stableTarget(next));
-          return saved!;
+          return saved;
         });
         return view(accountId, jobType, row);
       } catch (err) {

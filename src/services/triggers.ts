@@ -1,14 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { ids } from '../constants';
 import type { Db } from '../db/knex';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors';
 import { newId } from '../ids';
 import { durationMs } from '../rules/duration';
 import { isJobType } from '../rules/jobTypes';
-import { inboundSignal, jobRunWorkflowId, workflowNames } from '../workflows/channels/definitions';
+import { signalWithStartWorkflow, startWorkflow } from '../temporal/workflowStart';
+import { channelIds, inboundSignal, runJobStart, webhookJobStart } from '../workflows/channels/contract';
+import { createChannelsRepository } from '../repositories/channels';
+import { createJobRunsRepository, PendingWebhookRunExistsError } from '../repositories/jobRuns';
 import type { Automation } from './automation';
-import { loadChannel, type ChannelRow } from './channelRows';
+import { loadChannel } from './channelRows';
 
 /** Inbound bodies kept per run: beyond these, webhooks still join the run but only count. */
 export const MAX_KEPT_PAYLOADS = 1000;
@@ -21,13 +23,14 @@ export function createTriggers({
   db,
   temporal,
   automation,
-  taskQueue,
 }: {
   db: Db;
   temporal: Client;
+  /** Its start options: the task queue and whether the server has the search attributes. */
   automation: Automation;
-  taskQueue: string;
 }) {
+  const channels = createChannelsRepository(db);
+  const jobRuns = createJobRunsRepository(db);
   return {
     /**
      * An inbound webhook. Checks in order: the channel exists (404), the token is its own (401),
@@ -41,7 +44,7 @@ export function createTriggers({
       token: string | undefined,
       payload: unknown,
     ): Promise<{ jobRunId: string }> {
-      const channel = (await db('channels').where({ id: channelId }).first()) as ChannelRow | undefined;
+      const channel = await channels.findById(channelId);
       if (!channel) throw new NotFoundError('channel', channelId);
       const expected = Buffer.from(channel.inbound_token_hash, 'hex');
       if (!token || !timingSafeEqual(sha256(token), expected)) {
@@ -63,58 +66,43 @@ export function createTriggers({
       for (let attempt = 1; ; attempt++) {
         try {
           return await db.transaction(async (trx) => {
-            const pending = (await trx('job_runs')
-              .where({ channel_id: channelId, job_type: jobType, trigger: 'webhook', status: 'pending' })
-              .forUpdate()
-              .first('id', 'trigger_count', 'payload_bytes')) as
-              { id: string; trigger_count: number; payload_bytes: number } | undefined;
+            const pending = await jobRuns.findPendingWebhookRun(channelId, jobType, trx);
             let jobRunId: string;
             if (pending) {
               jobRunId = pending.id;
               const keep =
                 pending.trigger_count < MAX_KEPT_PAYLOADS &&
                 pending.payload_bytes + bytes <= MAX_KEPT_PAYLOAD_BYTES;
-              await trx('job_runs')
-                .where({ id: jobRunId })
-                .update({
-                  trigger_count: trx.raw('trigger_count + 1'),
-                  ...(keep
-                    ? {
-                        trigger_payloads: trx.raw('trigger_payloads || ?::jsonb', [`[${body}]`]),
-                        payload_bytes: trx.raw('payload_bytes + ?', [bytes]),
-                      }
-                    : {}),
-                });
+              await jobRuns.joinWebhookRun(jobRunId, body, bytes, keep, trx);
             } else {
               jobRunId = newId('jrun');
-              await trx('job_runs').insert({
-                id: jobRunId,
-                account_id: channel.account_id,
-                channel_id: channelId,
-                job_type: jobType,
-                trigger: 'webhook',
-                status: 'pending',
-                scheduled_for: new Date(Date.now() + delayMs),
-                trigger_payloads: `[${body}]`,
-                trigger_count: 1,
-                payload_bytes: bytes,
-                workflow_id: jobRunWorkflowId(jobRunId),
-              });
+              await jobRuns.insertWebhookRun(
+                {
+                  id: jobRunId,
+                  account_id: channel.account_id,
+                  channel_id: channelId,
+                  job_type: jobType,
+                  trigger: 'webhook',
+                  status: 'pending',
+                  scheduled_for: new Date(Date.now() + delayMs),
+                  trigger_payloads: `[${body}]`,
+                  trigger_count: 1,
+                  payload_bytes: bytes,
+                  workflow_id: channelIds.jobRun(jobRunId),
+                },
+                trx,
+              );
             }
-            await temporal.workflow.signalWithStart(workflowNames.webhookJob, {
-              workflowId: ids.webhookJob(channelId, jobType),
-              taskQueue,
-              args: [{ accountId: channel.account_id, channelId, jobType }],
-              signal: inboundSignal,
-              signalArgs: [{ jobRunId, delayMs }],
-              staticSummary: `webhook jobs: ${jobType} for channel ${channelId}`,
-              ...(await automation.attributes({ accountId: channel.account_id, channelId, jobType })),
-            });
+            const start = webhookJobStart(
+              { accountId: channel.account_id, channelId, jobType },
+              await automation.startOptions(),
+            );
+            await signalWithStartWorkflow(temporal, start, inboundSignal, [{ jobRunId, delayMs }]);
             return { jobRunId };
           });
         } catch (err) {
           // Two first webhooks at once: the partial unique index lets one insert; the other joins it.
-          if ((err as { code?: string }).code === '23505' && attempt < 3) continue;
+          if (err instanceof PendingWebhookRunExistsError && attempt < 3) continue;
           throw err;
         }
       }
@@ -123,26 +111,27 @@ export function createTriggers({
     /** A manual run: now, once, whatever the channel's mode. */
     async runNow(accountId: string, channelId: string, jobType: string): Promise<{ jobRunId: string }> {
       if (!isJobType(jobType)) throw new NotFoundError('job type', jobType);
-      await loadChannel(db, accountId, channelId);
+      await loadChannel(channels, accountId, channelId);
       const jobRunId = newId('jrun');
       await db.transaction(async (trx) => {
-        await trx('job_runs').insert({
-          id: jobRunId,
-          account_id: accountId,
-          channel_id: channelId,
-          job_type: jobType,
-          trigger: 'manual',
-          status: 'pending',
-          scheduled_for: new Date(),
-          workflow_id: jobRunWorkflowId(jobRunId),
-        });
-        await temporal.workflow.start(workflowNames.runJob, {
-          workflowId: jobRunWorkflowId(jobRunId),
-          taskQueue,
-          args: [{ jobRunId }],
-          staticSummary: `manual ${jobType} for channel ${channelId}`,
-          ...(await automation.attributes({ accountId, channelId, jobType })),
-        });
+        await jobRuns.insert(
+          {
+            id: jobRunId,
+            account_id: accountId,
+            channel_id: channelId,
+            job_type: jobType,
+            trigger: 'manual',
+            status: 'pending',
+            scheduled_for: new Date(),
+            workflow_id: channelIds.jobRun(jobRunId),
+          },
+          trx,
+        );
+        const start = runJobStart(
+          { jobRunId, accountId, channelId, jobType, trigger: 'manual' },
+          await automation.startOptions(),
+        );
+        await startWorkflow(temporal, start);
       });
       return { jobRunId };
     },

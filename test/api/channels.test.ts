@@ -2,10 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { ids, TASK_QUEUE } from '../../src/constants';
+import { TASK_QUEUE } from '../../src/constants';
+import { channelIds as ids } from '../../src/workflows/channels/contract';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
 import { devServerEnv, type DevEnv } from '../support/temporal';
+import { waitUntil } from '../support/waitUntil';
 import { createTestWorker } from '../support/worker';
 
 const JOB = 'orders.import';
@@ -114,15 +116,12 @@ describe.each(testDatabaseKinds())('channels API on %s', (kind) => {
     // The watchdog for the job type with an emergency period runs, and the jobs view reads it back.
     expect((await watchdog(id).describe()).status.name).toBe('RUNNING');
     const before = Date.now();
-    let jobs = await app.call('GET', `/v1/channels/${id}/jobs`, { key });
-    for (
-      let i = 0;
-      i < 50 && !jobs.body.data.find((j: { type: string }) => j.type === JOB)?.emergency_due_at;
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 100));
-      jobs = await app.call('GET', `/v1/channels/${id}/jobs`, { key });
-    }
+    const jobs = await waitUntil(
+      'the jobs view shows the emergency deadline',
+      () => app.call('GET', `/v1/channels/${id}/jobs`, { key }),
+      (res) => Boolean(res.body.data.find((j: { type: string }) => j.type === JOB)?.emergency_due_at),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     const entry = jobs.body.data.find((j: { type: string }) => j.type === JOB);
     expect(entry).toMatchObject({
       mode: 'webhook',

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TASK_QUEUE } from '../../src/constants';
+import { statusQuery, webhookWorkflowIds } from '../../src/workflows/webhooks/contract';
 import { SecretBox } from '../../src/secrets';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
@@ -8,6 +9,7 @@ import { Receiver } from '../support/receiver';
 import { timeSkippingEnv } from '../support/temporal';
 import { createActivities, type Activities } from '../../src/activities';
 import { insertDelivery } from '../support/fixtures';
+import { waitUntil } from '../support/waitUntil';
 import { createTestWorker, type RecordingMailer } from '../support/worker';
 
 describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
@@ -56,23 +58,19 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
     ).body.id as string;
   const post = async (type = 'package.created') =>
     (await app.call('POST', '/v1/events', { key, body: { type, payload: { n: 1 } } })).body.id as string;
-  const deliveryFor = async (eventId: string) => {
-    for (let i = 0; i < 100; i++) {
-      const d = (await app.call('GET', `/v1/deliveries?event_id=${eventId}`, { key })).body.data[0];
-      if (d) return d;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('no delivery');
-  };
+  const deliveryFor = async (eventId: string) =>
+    waitUntil(
+      `event ${eventId} has a delivery`,
+      async () => (await app.call('GET', `/v1/deliveries?event_id=${eventId}`, { key })).body.data[0],
+      { timeoutMs: 10_000 },
+    );
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON answer, read freely
-  const until = async (id: string, pred: (d: any) => boolean) => {
-    for (let i = 0; i < 200; i++) {
-      const d = (await app.call('GET', `/v1/deliveries/${id}`, { key })).body;
-      if (pred(d)) return d;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`delivery ${id} never reached the state`);
-  };
+  const until = async (id: string, pred: (d: any) => boolean) =>
+    waitUntil(
+      `delivery ${id} reaches the state`,
+      async () => (await app.call('GET', `/v1/deliveries/${id}`, { key })).body,
+      pred,
+    );
 
   /** The attempt log and what the receiver got after one failed attempt and a successful retry. */
   const expectFailedThenDelivered = async (id: string) => {
@@ -215,7 +213,9 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
     );
     // disabled: nothing new is delivered, and test / retry answer 409
     const next = await post();
-    await new Promise((r) => setTimeout(r, 300));
+    // The event's fan-out has finished: every delivery it would make exists by now.
+    const { account_id } = await tdb.db('events').where({ id: next }).first();
+    await env.client.workflow.getHandle(webhookWorkflowIds.dispatch(account_id, next)).result();
     expect((await app.call('GET', `/v1/events/${next}`, { key })).body.deliveries).toEqual([]);
     expect((await app.call('POST', `/v1/webhooks/${id}/test`, { key })).status).toBe(409);
   });
@@ -259,7 +259,14 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
     const done = await until(d.id, (x) => x.status === 'failed');
     expect(done.last_error).toBe('webhook disabled');
     const count = receiver.requests.length;
-    await new Promise((r) => setTimeout(r, 2500));
+    // The delivery's workflow has ended (any countdown left is skipped): no attempt can follow.
+    const handle = env.client.workflow.getHandle(d.workflow_id);
+    expect(await handle.result()).toBe('failed');
+    expect(await handle.query(statusQuery)).toMatchObject({
+      state: 'failed',
+      nextAttemptAt: null,
+      lastError: 'webhook disabled',
+    });
     expect(receiver.requests.length).toBe(count);
     expect(count).toBeLessThanOrEqual(2);
   });

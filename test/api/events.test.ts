@@ -3,11 +3,13 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_QUEUE } from '../../src/constants';
+import { webhookWorkflowIds } from '../../src/workflows/webhooks/contract';
 import { SecretBox } from '../../src/secrets';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
 import { Receiver, type Received } from '../support/receiver';
 import { timeSkippingEnv } from '../support/temporal';
+import { waitUntil } from '../support/waitUntil';
 import { createTestWorker } from '../support/worker';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -68,18 +70,16 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body.id as string;
   };
-  const deliveriesOf = async (eventId: string, k = key) => {
-    for (let i = 0; i < 100; i++) {
-      const res = await app.call('GET', `/v1/events/${eventId}`, { key: k });
-      if (
-        res.body.deliveries?.length &&
-        res.body.deliveries.every((d: { status: string }) => d.status !== 'pending')
+  const deliveriesOf = async (eventId: string, k = key) =>
+    (
+      await waitUntil(
+        `the deliveries of event ${eventId} settle`,
+        async () => (await app.call('GET', `/v1/events/${eventId}`, { key: k })).body,
+        (event) =>
+          event.deliveries?.length > 0 &&
+          event.deliveries.every((d: { status: string }) => d.status !== 'pending'),
       )
-        return res.body.deliveries as Array<{ id: string; webhook_id: string; status: string }>;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('deliveries did not settle');
-  };
+    ).deliveries as Array<{ id: string; webhook_id: string; status: string }>;
 
   it('delivers one signed envelope per matching webhook, honouring scope and patterns', async () => {
     receiver.requests.length = 0;
@@ -194,7 +194,14 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     expect(answers.filter((a) => a.status === 200)).toHaveLength(19);
     const deliveries = await deliveriesOf('shp-77');
     expect(deliveries).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, 500));
+    // The fan-out and both deliveries have ended: no further request can follow.
+    const { account_id } = await tdb.db('events').where({ id: 'shp-77' }).first();
+    await env.client.workflow.getHandle(webhookWorkflowIds.dispatch(account_id, 'shp-77')).result();
+    for (const d of deliveries) {
+      expect(
+        await env.client.workflow.getHandle(webhookWorkflowIds.delivery('shp-77', d.webhook_id)).result(),
+      ).toBe('delivered');
+    }
     const messageIds = new Set(answers.map((a) => a.body.message_id as string));
     expect(messageIds.size).toBe(1);
     const [messageId] = messageIds;

@@ -7,6 +7,7 @@ import { createTestDb, type TestDb } from '../support/db';
 import { processesMatching, runScript, type Proc } from '../support/process';
 import { Receiver } from '../support/receiver';
 import { devServerEnv, freePort, type DevEnv } from '../support/temporal';
+import { waitUntil } from '../support/waitUntil';
 
 async function json(url: string, init: RequestInit & { key?: string; body?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -16,14 +17,18 @@ async function json(url: string, init: RequestInit & { key?: string; body?: stri
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/** Polls `fn` until it answers something; a failing call (a process still starting) counts as no answer. */
 async function poll<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const value = await waitUntil(
+    what,
+    () => fn().catch(() => undefined),
+    (v) => v !== undefined,
+    {
+      timeoutMs,
+      intervalMs: 250,
+    },
+  );
+  return value!;
 }
 
 describe('npm start on embedded defaults', () => {

@@ -1,12 +1,14 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ids, TASK_QUEUE } from '../../src/constants';
+import { TASK_QUEUE } from '../../src/constants';
+import { channelIds as ids } from '../../src/workflows/channels/contract';
 import { betaInterval, nextFireTimes, stableInterval } from '../../src/rules/schedules';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
 import { Receiver } from '../support/receiver';
 import { devServerEnv, type DevEnv } from '../support/temporal';
+import { waitUntil } from '../support/waitUntil';
 import { createTestWorker } from '../support/worker';
 import { createChannelsService } from '../../src/services/channels';
 import { createLogger } from '../../src/logger';
@@ -330,19 +332,24 @@ describe.each(testDatabaseKinds())('recurring-job schedules on %s', (kind) => {
 
     // Visibility is eventually consistent: the orphans show up in the lists after a moment.
     let removed = 0;
-    for (let i = 0; i < 50 && removed < 1; i++) {
-      const summary = await channels.reconcileAll();
-      removed += summary.schedules.removed;
-      if (removed < 1) await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitUntil(
+      'reconciliation removes the orphan schedule',
+      async () => (removed += (await channels.reconcileAll()).schedules.removed) >= 1,
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     await expect(describeSchedule(ghostSchedule)).rejects.toBeInstanceOf(ScheduleNotFoundError);
     expect((await describeSchedule(betaId)).spec.intervals).toEqual([{ every: 8 * H, offset: 0 }]);
     await describeSchedule(foreign); // not ours: left alone
     const ghostWatchdog = dev.client.workflow.getHandle(ids.emergency('chn_ghost', JOB));
-    for (let i = 0; i < 50 && (await ghostWatchdog.describe()).status.name === 'RUNNING'; i++) {
-      await channels.reconcileAll();
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitUntil(
+      'reconciliation stops the orphan watchdog',
+      async () => {
+        if ((await ghostWatchdog.describe()).status.name !== 'RUNNING') return true;
+        await channels.reconcileAll();
+        return false;
+      },
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     expect(await ghostWatchdog.result()).toBe('stopped');
 
     const before = await describeSchedule(betaId);
@@ -352,12 +359,11 @@ describe.each(testDatabaseKinds())('recurring-job schedules on %s', (kind) => {
   });
 
   async function waitForRuns(where: Record<string, string>, n: number) {
-    for (let i = 0; i < 200; i++) {
-      const rows = await tdb.db('job_runs').where(where);
-      if (rows.length >= n && rows.every((r) => r.status === 'succeeded' || r.status === 'failed'))
-        return rows;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`job runs ${JSON.stringify(where)} did not finish`);
+    return waitUntil(
+      `${n} job runs ${JSON.stringify(where)} finish`,
+      () => tdb.db('job_runs').where(where),
+      (rows) => rows.length >= n && rows.every((r) => r.status === 'succeeded' || r.status === 'failed'),
+      { intervalMs: 100 },
+    );
   }
 });

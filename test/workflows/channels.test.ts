@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ids } from '../../src/constants';
+import { channelIds as ids } from '../../src/workflows/channels/contract';
 import type { Db } from '../../src/db/knex';
 import { verifySignature } from '../../src/rules/signature';
 import { createChannelsService, type CreateChannelInput } from '../../src/services/channels';
@@ -10,6 +10,7 @@ import { createTestDb, type TestDb } from '../support/db';
 import { insertAccount } from '../support/fixtures';
 import { Receiver, type Received } from '../support/receiver';
 import { timeSkippingEnv } from '../support/temporal';
+import { waitUntil } from '../support/waitUntil';
 import { createTestWorker, type TestWorker } from '../support/worker';
 
 const S = 1000;
@@ -97,24 +98,13 @@ const runsOf = (channelId: string, trigger?: string) =>
     .orderBy('scheduled_for');
 const ms = (d: Date | string) => new Date(d).getTime();
 
-/** Real-time wait for something the worker does after a skipped timer fired. */
-async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * Removes the channel and waits until its watchdog has ended. The time-skipping server can hang a
  * later env.sleep when a timer is cancelled while that sleep is already under way.
  */
 async function removeChannel(channelId: string): Promise<void> {
   await svc.remove(accountId, channelId);
-  await eventually(async () => {
+  await waitUntil('the watchdog has ended', async () => {
     const d = await env.client.workflow.getHandle(ids.emergency(channelId, JOB)).describe();
     return d.status.name !== 'RUNNING';
   });
@@ -125,7 +115,11 @@ async function removeChannel(channelId: string): Promise<void> {
  * workflow is between states (a timer being cancelled, a continue-as-new) can hang that sleep.
  */
 async function armedAt(channelId: string, due: number): Promise<void> {
-  await eventually(async () => (await dueAt(channelId)) === due);
+  await waitUntil(
+    `the watchdog is armed at ${new Date(due).toISOString()}`,
+    () => dueAt(channelId),
+    (d) => d === due,
+  );
 }
 
 /**
@@ -140,7 +134,7 @@ function expectAttemptGaps(expected: number[]): void {
 }
 
 async function runReaching(jobRunId: string, status: string) {
-  return eventually(async () => {
+  return waitUntil(`job run ${jobRunId} is ${status}`, async () => {
     const row = await db('job_runs').where({ id: jobRunId }).first();
     return row?.status === status && row;
   });
@@ -148,7 +142,7 @@ async function runReaching(jobRunId: string, status: string) {
 
 /** The watchdog's pending deadline, from its memo (set by its first workflow task). */
 async function dueAt(channelId: string): Promise<number> {
-  return eventually(async () => {
+  return waitUntil('the watchdog memo has its deadline', async () => {
     const d = await env.client.workflow.getHandle(ids.emergency(channelId, JOB)).describe();
     return typeof d.memo?.emergencyDueAt === 'string' && ms(d.memo.emergencyDueAt);
   });
@@ -224,7 +218,7 @@ describe('webhook jobs', () => {
     const handle = env.client.workflow.getHandle(ids.webhookJob(ch.id, JOB));
     const done = handle.result();
     // The receiver records a request before answering it: the first run is now calling the connector.
-    await eventually(async () => receiver.requests.length === 1);
+    await waitUntil('the first run calls the connector', async () => receiver.requests.length === 1);
     const second = await svc.inbound(ch.id, JOB, ch.token, 'second');
     expect(second.jobRunId).not.toBe(first.jobRunId);
     release();
@@ -244,7 +238,7 @@ describe('emergency watchdog', () => {
       await receiver.waitFor(n);
       await armedAt(ch.id, first + n * H);
     }
-    const runs = await eventually(async () => {
+    const runs = await waitUntil('three emergency runs succeeded', async () => {
       const rows = await runsOf(ch.id, 'emergency');
       return rows.length === 3 && rows.every((r) => r.status === 'succeeded') && rows;
     });
@@ -268,7 +262,7 @@ describe('emergency watchdog', () => {
     // Polled in real time: waiting on a workflow result would let the test server skip ahead.
     const webhookRun = await runReaching(jobRunId, 'succeeded');
     const success = ms(webhookRun.finished_at);
-    const rearmed = await eventually(async () => {
+    const rearmed = await waitUntil('the watchdog is re-armed', async () => {
       const d = await dueAt(ch.id);
       return d !== firstDue && d;
     });
@@ -278,7 +272,7 @@ describe('emergency watchdog', () => {
     await env.sleep(45 * M); // past the original deadline
     expect(await runsOf(ch.id, 'emergency')).toHaveLength(0);
     await env.sleep(20 * M);
-    const [emergency] = await eventually(async () => {
+    const [emergency] = await waitUntil('one emergency run', async () => {
       const rows = await runsOf(ch.id, 'emergency');
       return rows.length === 1 && rows;
     });
@@ -298,7 +292,7 @@ describe('emergency watchdog', () => {
     expect(await runReaching(jobRunId, 'failed')).toMatchObject({ attempts: 5, error: 'HTTP 500' });
     expect(await dueAt(ch.id)).toBe(firstDue);
     await env.sleep(55 * M);
-    const [emergency] = await eventually(async () => {
+    const [emergency] = await waitUntil('one emergency run', async () => {
       const rows = await runsOf(ch.id, 'emergency');
       return rows.length === 1 && rows;
     });
@@ -318,7 +312,7 @@ describe('emergency watchdog', () => {
     await svc.update(accountId, ch.id, {
       webhook_jobs: { [JOB]: { delay: null, emergency_job_period: '2h' } },
     });
-    const newDue = await eventually(async () => {
+    const newDue = await waitUntil('the watchdog is re-armed with the new period', async () => {
       const d = await dueAt(ch.id);
       return d !== firstDue && d;
     });
@@ -327,7 +321,7 @@ describe('emergency watchdog', () => {
     await env.sleep(45 * M); // past the old deadline: nothing
     expect(await runsOf(ch.id, 'emergency')).toHaveLength(0);
     await env.sleep(90 * M);
-    const [emergency] = await eventually(async () => {
+    const [emergency] = await waitUntil('one emergency run', async () => {
       const rows = await runsOf(ch.id, 'emergency');
       return rows.length === 1 && rows;
     });
@@ -495,7 +489,7 @@ describe('emergency watchdog history', () => {
     expect(latest.runId).not.toBe(firstRunId);
     expect(latest.status.name).toBe('RUNNING');
     expect(ms(latest.memo?.emergencyDueAt as string)).toBe(first + 3 * H);
-    const runs = await eventually(async () => {
+    const runs = await waitUntil('three emergency runs', async () => {
       const rows = await runsOf(ch.id, 'emergency');
       return rows.length === 3 && rows;
     });

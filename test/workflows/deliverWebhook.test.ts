@@ -12,6 +12,7 @@ import { createTestDb, type TestDb } from '../support/db';
 import { insertAccount, insertDelivery, insertWebhook, type WebhookFixture } from '../support/fixtures';
 import { Receiver } from '../support/receiver';
 import { timeSkippingEnv } from '../support/temporal';
+import { waitUntil } from '../support/waitUntil';
 import { createTestWorker, type TestWorker } from '../support/worker';
 
 const S = 1000;
@@ -238,10 +239,10 @@ async function waitForRow(
   deliveryId: string,
   pred: (row: Record<string, unknown>) => boolean,
 ): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const row = await db('deliveries').where({ id: deliveryId }).first();
-    if (row && pred(row)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('delivery row never reached the expected state');
+  await waitUntil(
+    `delivery row ${deliveryId} reaches the expected state`,
+    () => db('deliveries').where({ id: deliveryId }).first() as Promise<Record<string, unknown> | undefined>,
+    (row) => row !== undefined && pred(row),
+    { timeoutMs: 10_000 },
+  );
 }

@@ -1,6 +1,6 @@
-import type { AccountRow } from '../../services/accounts';
+import type { AccountRow } from '../../repositories/accounts';
 import { accountOf } from '../auth';
-import type { RouteDeps } from '../app';
+import type { RouteDeps } from '../deps';
 import {
   createAccountBody,
   accountSchema,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accountOf, bearerToken } from '../auth';
-import type { RouteDeps } from '../app';
+import type { RouteDeps } from '../deps';
 import {
   channelJobParams,
   channelListQuery,

@@ -1,5 +1,5 @@
 import type { DeliveryWithAttempts } from '../../services/deliveries';
-import type { RouteDeps } from '../app';
+import type { RouteDeps } from '../deps';
 import { accountOf } from '../auth';
 import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
 import { deliveryListQuery, deliverySchema } from '../../schemas/deliveries';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../../rules/eventTypes';
 import type { EventRow } from '../../services/events';
 import { ValidationError } from '../../errors';
-import type { RouteDeps } from '../app';
+import type { RouteDeps } from '../deps';
 import { accountOf } from '../auth';
 import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
 import {

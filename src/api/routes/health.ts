@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pingDb } from '../../db/knex';
-import type { RouteDeps } from '../app';
+import type { RouteDeps } from '../deps';
 
 const checkSchema = z.object({ status: z.enum(['ok', 'unavailable']), error: z.string().optional() });
 const readySchema = z.object({

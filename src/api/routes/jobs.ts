@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { JOB_TYPES } from '../../rules/jobTypes';
 import { accountOf } from '../auth';
-import type { RouteDeps } from '../app';
+import type { RouteDeps } from '../deps';
 import {
   jobRunDetailSchema,
   jobRunQuery,

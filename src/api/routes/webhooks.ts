@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SecretBox } from '../../secrets';
 import type { WebhookRow } from '../../services/webhooks';
-import type { RouteDeps } from '../app';
+import type { RouteDeps } from '../deps';
 import { accountOf } from '../auth';
 import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
 import { deliverySchema } from '../../schemas/deliveries';

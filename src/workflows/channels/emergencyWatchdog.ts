@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   condition,
   continueAsNew,
@@ -10,14 +11,15 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import {
-  jobAttributes,
-  jobRunWorkflowId,
+  channelWorkflowTypes,
   reconfigureSignal,
+  runJobChild,
   stopSignal,
   webhookJobSucceededSignal,
+  type EmergencyWatchdogWorkflow,
+  type RunJobWorkflow,
   type WatchdogInput,
-} from './definitions';
-import { runJob } from './runJob';
+} from './contract';
 
 const { createJobRuns } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -28,12 +30,12 @@ const CYCLES_PER_RUN = 200;
 
 /**
  * One long-lived watchdog per (channel, job type) with an emergency period, on the id
- * ids.emergency(channel, jobType). If no webhook job succeeds for a period, it starts an
+ * channelIds.emergency(channel, jobType). If no webhook job succeeds for a period, it starts an
  * emergency run, and again every period; each success cancels the pending timer and re-arms it.
  * `reconfigure` with a new period re-arms it at once (the same period changes nothing, so
  * start-up reconciliation never pushes a deadline out); `stop` ends it. The last of the two wins.
  */
-export async function emergencyWatchdog(input: WatchdogInput): Promise<'stopped' | 'stale'> {
+export const emergencyWatchdog: EmergencyWatchdogWorkflow = async function emergencyWatchdog(input) {
   let periodMs = input.periodMs;
   let succeeded = false;
   let stopped = false;
@@ -74,11 +76,14 @@ export async function emergencyWatchdog(input: WatchdogInput): Promise<'stopped'
       const next = dueAt + periodMs;
       dueAt = next > Date.now() ? next : Date.now() + periodMs;
     }
-    if (cycle >= cyclesPerRun || workflowInfo().continueAsNewSuggested) {
+    // Not while a signal handled during this cycle's emergency run is still unread: the next
+    // pass of the loop takes it in first (continuing as new now would drop it).
+    const unread = succeeded || stopped || newPeriod !== undefined;
+    if (!unread && (cycle >= cyclesPerRun || workflowInfo().continueAsNewSuggested)) {
       await continueAsNew<typeof emergencyWatchdog>({ ...input, periodMs, dueAtMs: dueAt });
     }
   }
-}
+};
 
 async function startEmergencyRun(input: WatchdogInput, dueAt: number): Promise<'started' | 'stale'> {
   const { runs, stale, searchAttributes } = await createJobRuns({
@@ -94,15 +99,13 @@ async function startEmergencyRun(input: WatchdogInput, dueAt: number): Promise<'
     // Not awaited to completion: the next period is counted from this deadline, not from the end
     // of a run that may be retrying.
     try {
-      await startChild(runJob, {
-        workflowId: jobRunWorkflowId(run.jobRunId),
-        args: [{ jobRunId: run.jobRunId }],
+      await startChild<RunJobWorkflow>(channelWorkflowTypes.runJob, {
+        ...runJobChild({ ...input, jobRunId: run.jobRunId, trigger: 'emergency' }, searchAttributes),
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: `emergency ${input.jobType} for channel ${input.channelId}`,
-        ...(searchAttributes ? { typedSearchAttributes: jobAttributes(input) } : {}),
       });
     } catch (err) {
-      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+      // The run's workflow id is its job run's: one that exists already needs no second start.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
   return 'started';

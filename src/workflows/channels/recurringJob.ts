@@ -1,8 +1,12 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { executeChild, isCancellation, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { jobAttributes, jobRunWorkflowId, type RecurringJobInput } from './definitions';
-import { runJob } from './runJob';
+import {
+  channelWorkflowTypes,
+  runJobChild,
+  type RecurringJobWorkflow,
+  type RunJobWorkflow,
+} from './contract';
 
 const { createJobRuns } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -17,9 +21,7 @@ const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', S
  * account in recurring mode; beta → the job for its one channel. Each channel's run is its own
  * child workflow, so one failing connector never fails or delays another's run.
  */
-export async function recurringJob(
-  input: RecurringJobInput,
-): Promise<{ channels: number; succeeded: number; failed: number }> {
+export const recurringJob: RecurringJobWorkflow = async function recurringJob(input) {
   const info = workflowInfo();
   const scheduledFor = info.typedSearchAttributes.get(SCHEDULED_START)?.getTime() ?? Date.now();
   const { runs, searchAttributes } = await createJobRuns({
@@ -34,14 +36,13 @@ export async function recurringJob(
   const outcomes = await Promise.all(
     runs.map(async (run) => {
       try {
-        return await executeChild(runJob, {
-          workflowId: jobRunWorkflowId(run.jobRunId),
-          args: [{ jobRunId: run.jobRunId }],
-          staticSummary: `recurring ${input.jobType} for channel ${run.channelId}`,
-          ...(searchAttributes
-            ? { typedSearchAttributes: jobAttributes({ ...input, channelId: run.channelId }) }
-            : {}),
-        });
+        return await executeChild<RunJobWorkflow>(
+          channelWorkflowTypes.runJob,
+          runJobChild(
+            { accountId: input.accountId, jobType: input.jobType, ...run, trigger: 'recurring' },
+            searchAttributes,
+          ),
+        );
       } catch (err) {
         if (isCancellation(err)) throw err;
         log.warn('recurring job run did not complete', { jobRunId: run.jobRunId, error: String(err) });
@@ -51,4 +52,4 @@ export async function recurringJob(
   );
   const succeeded = outcomes.filter((o) => o === 'succeeded').length;
   return { channels: runs.length, succeeded, failed: runs.length - succeeded };
-}
+};

@@ -1,7 +1,7 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { jobRetryDelayMs, JOB_RUN_MAX_ATTEMPTS, JOB_RUN_TIMEOUT_MS } from '../../rules/jobRetry';
-import type { RunJobInput } from './definitions';
+import type { RunJobWorkflow } from './contract';
 
 const { attemptJobRun } = proxyActivities<Activities>({
   // The connector call plus the bookkeeping around it.
@@ -12,7 +12,7 @@ const { attemptJobRun } = proxyActivities<Activities>({
 });
 
 /** One job run against the channel's connector, with bounded exponential retries. */
-export async function runJob(input: RunJobInput): Promise<'succeeded' | 'failed'> {
+export const runJob: RunJobWorkflow = async function runJob(input) {
   const maxAttempts = input.maxAttempts ?? JOB_RUN_MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     const retryDelayMs = jobRetryDelayMs(attempt, maxAttempts);
@@ -20,4 +20,4 @@ export async function runJob(input: RunJobInput): Promise<'succeeded' | 'failed'
     if (status !== 'retry' || retryDelayMs === null) return status === 'succeeded' ? 'succeeded' : 'failed';
     await sleep(retryDelayMs);
   }
-}
+};

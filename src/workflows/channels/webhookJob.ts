@@ -8,16 +8,18 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ids } from '../../constants';
 import {
+  channelIds,
+  channelWorkflowTypes,
   inboundSignal,
-  jobAttributes,
-  jobRunWorkflowId,
+  runJobChild,
   webhookJobSucceededSignal,
+  type JobRunOutcome,
   type QueuedRun,
+  type RunJobWorkflow,
   type WebhookJobInput,
-} from './definitions';
-import { runJob } from './runJob';
+  type WebhookJobWorkflow,
+} from './contract';
 import { SA } from '../../searchAttributes';
 
 /** Runs handled before continuing as new, so a channel that never goes quiet keeps a bounded history. */
@@ -25,12 +27,12 @@ const RUNS_PER_EXECUTION = 100;
 
 /**
  * One per (channel, job type) while webhook runs are pending, on the deterministic id
- * ids.webhookJob(channel, jobType). The inbound endpoint signals-with-start it with the job run
+ * channelIds.webhookJob(channel, jobType). The inbound endpoint signals-with-start it with the job run
  * the webhook belongs to: webhooks that arrive during a run's delay joined that run's row in
  * PostgreSQL and signal the same id, which is ignored here; a webhook that arrives once the run
  * has started gets a new run, queued behind it.
  */
-export async function webhookJob(input: WebhookJobInput): Promise<{ runs: number }> {
+export const webhookJob: WebhookJobWorkflow = async function webhookJob(input) {
   const queue: QueuedRun[] = [...(input.queue ?? [])];
   const seen = new Set(queue.map((q) => q.jobRunId));
   setHandler(inboundSignal, ({ jobRunId, delayMs }) => {
@@ -47,14 +49,12 @@ export async function webhookJob(input: WebhookJobInput): Promise<{ runs: number
     const next = queue[0]!;
     const wait = next.dueAtMs - Date.now();
     if (wait > 0) await sleep(wait);
-    let outcome: 'succeeded' | 'failed' = 'failed';
+    let outcome: JobRunOutcome = 'failed';
     try {
-      outcome = await executeChild(runJob, {
-        workflowId: jobRunWorkflowId(next.jobRunId),
-        args: [{ jobRunId: next.jobRunId }],
-        staticSummary: `webhook job ${input.jobType} for channel ${input.channelId}`,
-        ...(tagged ? { typedSearchAttributes: jobAttributes(input) } : {}),
-      });
+      outcome = await executeChild<RunJobWorkflow>(
+        channelWorkflowTypes.runJob,
+        runJobChild({ ...input, jobRunId: next.jobRunId, trigger: 'webhook' }, tagged),
+      );
     } catch (err) {
       // A run terminated from the Web UI must not take the runs queued behind it down too.
       if (isCancellation(err)) throw err;
@@ -68,12 +68,12 @@ export async function webhookJob(input: WebhookJobInput): Promise<{ runs: number
     }
   }
   return { runs };
-}
+};
 
 /** Re-arms the emergency timer; there is none when the job type has no emergency period. */
 async function reportSuccess(input: WebhookJobInput): Promise<void> {
   try {
-    await getExternalWorkflowHandle(ids.emergency(input.channelId, input.jobType)).signal(
+    await getExternalWorkflowHandle(channelIds.emergency(input.channelId, input.jobType)).signal(
       webhookJobSucceededSignal,
     );
   } catch (err) {

@@ -1,6 +1,7 @@
 // emergencyWatchdog with a mocked createJobRuns on the fake workflow runtime: when emergency runs
 // start, what re-arms the timer, and how the deadline survives continue-as-new.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../../src/activities';
 import { emergencyWatchdog } from '../../../src/workflows/channels/emergencyWatchdog';
 import { deferred, WorkflowHarness, type HarnessOptions } from '../../support/workflowHarness';
@@ -136,9 +137,7 @@ describe('emergencyWatchdog', () => {
   });
 
   it('carries on when the run was already started, and fails on any other start error', async () => {
-    const already = Object.assign(new Error('already started'), {
-      name: 'WorkflowExecutionAlreadyStartedError',
-    });
+    const already = new WorkflowExecutionAlreadyStartedError('already started', 'job-run:jrun_1', 'runJob');
     const { emergencyTimes } = setUp({
       child: () => {
         throw already;
@@ -177,6 +176,40 @@ describe('emergencyWatchdog', () => {
     expect(emergencyTimes()).toEqual([40 * M, 70 * M]);
     expect(createJobRuns.mock.calls[1]![0].origin).toBe(`run-2:${t0 + 70 * M}`);
   });
+
+  it.each([
+    ['reconfigure', [{ periodMs: 2 * H }], { status: 'continuedAsNew', periodMs: 2 * H, dueIn: 2 * H }],
+    ['webhookJobSucceeded', [], { status: 'continuedAsNew', periodMs: H, dueIn: H }],
+    ['stop', [], { status: 'completed' }],
+  ] as const)(
+    'does not lose a %s signal that arrives while the last cycle starts its emergency run',
+    async (signal, args, expected) => {
+      const { t0, createJobRuns } = setUp();
+      const pending = deferred<Awaited<ReturnType<Activities['createJobRuns']>>>();
+      createJobRuns.mockImplementationOnce(() => pending.promise);
+      await h.start(emergencyWatchdog, { ...input, cyclesPerRun: 1 });
+      await h.advance(H); // the emergency run is being created
+      await h.advance(10 * M);
+      await h.signal(signal, ...args);
+      pending.resolve({ runs: [], stale: false, searchAttributes: false });
+      await h.settle();
+      if (expected.status === 'completed') {
+        expect(h.outcome()).toEqual({ status: 'completed', result: 'stopped' });
+      } else {
+        expect(h.outcome()).toEqual({
+          status: 'continuedAsNew',
+          args: [
+            {
+              ...input,
+              cyclesPerRun: 1,
+              periodMs: expected.periodMs,
+              dueAtMs: t0 + 70 * M + expected.dueIn,
+            },
+          ],
+        });
+      }
+    },
+  );
 
   it('continues as new when Temporal suggests it', async () => {
     const { t0 } = setUp();
