@@ -33,7 +33,7 @@ export type DeliveryContext = Pick<
   | 'retry_countdown_config'
   | 'max_attempts'
   | 'timeout'
-  | 'additional_headers'
+  | 'additional_headers_sealed'
   | 'secret_key_sealed'
   | 'auth_type'
   | 'auth_sealed'
@@ -190,7 +190,7 @@ export function createDeliveriesRepository(db: Db) {
           'w.retry_countdown_config',
           'w.max_attempts',
           'w.timeout',
-          'w.additional_headers',
+          'w.additional_headers_sealed',
           'w.secret_key_sealed',
           'w.auth_type',
           'w.auth_sealed',

@@ -16,7 +16,8 @@ export interface WebhookRow {
   max_attempts: number;
   delay: string | null;
   timeout: string;
-  additional_headers: Record<string, string> | null;
+  /** The additional headers as one sealed JSON object (src/webhooks/headers.ts): values are credentials. */
+  additional_headers_sealed: string | null;
   secret_key_sealed: string | null;
   auth_type: 'basic' | 'bearer' | null;
   auth_sealed: string | null;
@@ -42,14 +43,8 @@ export interface WebhookListQuery {
 /** A new webhook as stored: JSON columns already serialised, secrets already sealed. */
 export type NewWebhook = Omit<
   WebhookRow,
-  | 'retry_countdown_config'
-  | 'additional_headers'
-  | 'disabled_reason'
-  | 'failing_since'
-  | 'created_at'
-  | 'updated_at'
-  | 'deleted_at'
-> & { retry_countdown_config: string | null; additional_headers: string | null };
+  'retry_countdown_config' | 'disabled_reason' | 'failing_since' | 'created_at' | 'updated_at' | 'deleted_at'
+> & { retry_countdown_config: string | null };
 
 export function createWebhooksRepository(db: Db) {
   return {

@@ -56,7 +56,12 @@ const fields = {
   max_attempts: maxAttemptsSchema,
   delay: nullableDuration,
   timeout,
-  additional_headers: additionalHeadersSchema,
+  additional_headers: additionalHeadersSchema.meta({
+    description:
+      'Sent with every request; stored encrypted and returned with every value masked as "***". ' +
+      'Given on PATCH, the object replaces the stored headers; a value of "***" keeps the stored ' +
+      'value of that header, so the object a GET returned can be sent back with one value changed.',
+  }),
   secret_key: secretKeySchema.nullable(),
   auth: authSchema.nullable(),
   notify_email: z.email('must be an email address').max(320).nullable(),
@@ -100,7 +105,10 @@ export const webhookSchema = z
     max_attempts: z.number().int(),
     delay: z.string().nullable(),
     timeout: z.string(),
-    additional_headers: z.record(z.string(), z.string()).nullable(),
+    additional_headers: z
+      .record(z.string(), z.string())
+      .nullable()
+      .meta({ description: 'The header names; every value is masked as "***" (values are never returned).' }),
     has_secret_key: z.boolean(),
     auth: z
       .object({ type: z.enum(['basic', 'bearer']), username: z.string().optional() })

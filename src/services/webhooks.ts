@@ -6,6 +6,7 @@ import { findHeader } from '../rules/headers';
 import { checkTargetUrl, type TargetVerdict } from '../rules/urlSafety';
 import { createWebhooksRepository, type WebhookListQuery, type WebhookRow } from '../repositories/webhooks';
 import type { CreateWebhookBody, UpdateWebhookBody } from '../schemas/webhooks';
+import { keepMaskedValues, openHeaders, sealHeaders } from '../webhooks/headers';
 import type { ServiceDeps } from './deps';
 
 export type { WebhookRow } from '../repositories/webhooks';
@@ -76,7 +77,9 @@ export function createWebhooksService(deps: ServiceDeps) {
         additional_headers: body.additional_headers ?? null,
         notify_email: body.notify_email ?? null,
       };
-      const problems = crossFieldProblems(settings);
+      // A new webhook has no stored value for a masked header to keep.
+      const masked = keepMaskedValues(settings.additional_headers, null);
+      const problems = [...masked.problems, ...crossFieldProblems(settings)];
       if (problems.length) throw new ValidationError(problems);
       assertSafe(await checkTarget(settings.target_url));
       return webhooks.insert({
@@ -94,7 +97,7 @@ export function createWebhooksService(deps: ServiceDeps) {
         max_attempts: settings.max_attempts,
         delay: settings.delay,
         timeout: settings.timeout,
-        additional_headers: settings.additional_headers ? JSON.stringify(settings.additional_headers) : null,
+        additional_headers_sealed: sealHeaders(secrets, settings.additional_headers),
         secret_key_sealed: secrets.sealNullable(body.secret_key),
         ...sealedAuth(body.auth),
         notify_email: settings.notify_email,
@@ -109,6 +112,12 @@ export function createWebhooksService(deps: ServiceDeps) {
       const target = patch.target_url !== undefined ? await checkTarget(patch.target_url) : undefined;
       return db.transaction(async (trx) => {
         const current = await find(accountId, id, trx);
+        const storedHeaders = openHeaders(secrets, current.additional_headers_sealed);
+        // Headers sent replace the stored ones as a whole; "***" keeps a stored value.
+        const headers =
+          patch.additional_headers === undefined
+            ? { headers: storedHeaders, problems: [] }
+            : keepMaskedValues(patch.additional_headers, storedHeaders);
         const merged: Settings = {
           name: current.name,
           event_type: current.event_type,
@@ -120,11 +129,11 @@ export function createWebhooksService(deps: ServiceDeps) {
           max_attempts: current.max_attempts,
           delay: current.delay,
           timeout: current.timeout,
-          additional_headers: current.additional_headers,
           notify_email: current.notify_email,
           enabled: current.enabled,
           auth: current.auth_type ? ({ type: current.auth_type } as CreateWebhookBody['auth']) : null,
           ...patch,
+          additional_headers: headers.headers,
         };
         // Switching to another policy drops a countdown config that no longer applies.
         if (
@@ -136,7 +145,7 @@ export function createWebhooksService(deps: ServiceDeps) {
         if (patch.retry_countdown_config && patch.retry_policy === undefined)
           merged.retry_policy = 'countdown';
         if (patch.scope === 'automation' && patch.goods_owner_id === undefined) merged.goods_owner_id = null;
-        const problems = crossFieldProblems(merged);
+        const problems = [...headers.problems, ...crossFieldProblems(merged)];
         if (problems.length) throw new ValidationError(problems);
         if (target) assertSafe(target);
         const update: Record<string, unknown> = { updated_at: trx.fn.now() };
@@ -157,9 +166,8 @@ export function createWebhooksService(deps: ServiceDeps) {
         update.retry_countdown_config = merged.retry_countdown_config
           ? JSON.stringify(merged.retry_countdown_config)
           : null;
-        update.additional_headers = merged.additional_headers
-          ? JSON.stringify(merged.additional_headers)
-          : null;
+        if (patch.additional_headers !== undefined)
+          update.additional_headers_sealed = sealHeaders(secrets, merged.additional_headers);
         if (patch.secret_key !== undefined) update.secret_key_sealed = secrets.sealNullable(patch.secret_key);
         if (patch.auth !== undefined) Object.assign(update, sealedAuth(patch.auth));
         if (patch.enabled !== undefined) {

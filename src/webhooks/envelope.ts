@@ -1,4 +1,5 @@
 import type { SecretBox } from '../secrets';
+import { openHeaders } from './headers';
 
 export interface EnvelopeSource {
   event_id: string;
@@ -35,11 +36,12 @@ export function webhookRequestHeaders(opts: {
   eventType: string;
   deliveryId: string;
   attempt: number;
-  additionalHeaders: Record<string, string> | null;
+  /** Sealed at rest (they often carry credentials): opened here, just before sending. */
+  additionalHeadersSealed: string | null;
   auth: { type: 'basic' | 'bearer'; sealed: string } | null;
   secrets: SecretBox;
 }): Record<string, string> {
-  const headers: Record<string, string> = { ...(opts.additionalHeaders ?? {}) };
+  const headers: Record<string, string> = { ...openHeaders(opts.secrets, opts.additionalHeadersSealed) };
   if (opts.auth)
     headers.authorization = authorizationHeader(
       JSON.parse(opts.secrets.open(opts.auth.sealed)) as WebhookAuth,

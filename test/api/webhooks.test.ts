@@ -87,7 +87,7 @@ describe.each(testDatabaseKinds())('webhooks CRUD on %s', (kind) => {
       timeout: '30s',
       scope: 'regular',
       goods_owner_id: 'GO-1',
-      additional_headers: { 'X-Tenant': 'acme' },
+      additional_headers: { 'X-Tenant': '***' },
       notify_email: 'ops@example.com',
     });
   });

@@ -3,6 +3,7 @@ import type { Db } from '../../src/db/knex';
 import { migrate } from '../../src/db/knex';
 import { MIGRATION_NAMES, migrationSource, type MigrationContext } from '../../src/db/migrations/index';
 import { newId } from '../../src/ids';
+import { SecretBox } from '../../src/secrets';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
 
 /** Applies the migrations up to and including `last`, as a database of that version would have. */
@@ -54,5 +55,45 @@ describe.each(testDatabaseKinds())('data migrations on %s', (kind) => {
     await expect(
       db('events').insert({ ...event('acc_a', newId('evt')), id: 'evt-3', message_id: rows[1].message_id }),
     ).rejects.toThrow();
+  });
+
+  it('005 seals plain webhook additional_headers and drops the plain column', async () => {
+    tdb = await createTestDb(kind, { migrate: false });
+    const { db } = tdb;
+    await migrateThrough(db, '004_event_message_ids');
+    await db('accounts').insert({ id: 'acc_a', name: 'a' });
+    const webhook = (id: string, headers: Record<string, string> | null) => ({
+      id,
+      account_id: 'acc_a',
+      event_type: '*',
+      target_url: 'https://example.com/h',
+      scope: 'automation',
+      retry_policy: 'none',
+      max_attempts: 1,
+      timeout: '10s',
+      additional_headers: headers ? JSON.stringify(headers) : null,
+    });
+    const plain = { 'X-Api-Key': 'k-plain-credential-1', 'X-Tenant': 'acme' };
+    await db('webhooks').insert([webhook('whk_with', plain), webhook('whk_without', null)]);
+
+    // Without the secret key there is nothing to seal with: the migration refuses to run.
+    await expect(migrate(db)).rejects.toThrow(/secret key/);
+    const secrets = new SecretBox('migration-test-key');
+    await migrate(db, { secrets });
+
+    expect(await db.schema.hasColumn('webhooks', 'additional_headers')).toBe(false);
+    const rows = await db('webhooks').orderBy('id').select('id', 'additional_headers_sealed');
+    expect(rows[0].additional_headers_sealed).toMatch(/^v1:/);
+    expect(JSON.parse(secrets.open(rows[0].additional_headers_sealed))).toEqual(plain);
+    expect(rows[1].additional_headers_sealed).toBeNull();
+    const anywhere = await db.raw(
+      `select count(*) as n from webhooks w where w::text like '%k-plain-credential%'`,
+    );
+    expect(Number(anywhere.rows[0].n)).toBe(0);
+
+    // A second run changes nothing.
+    const m005 = await migrationSource({ secrets }).getMigration('005_sealed_webhook_headers');
+    await m005.up(db);
+    expect(await db('webhooks').orderBy('id').select('id', 'additional_headers_sealed')).toEqual(rows);
   });
 });

@@ -143,7 +143,7 @@ export function createAttemptActivities(deps: ActivityDeps) {
         eventType: ctx.event_type,
         deliveryId: ctx.delivery_id,
         attempt: input.number,
-        additionalHeaders: ctx.additional_headers,
+        additionalHeadersSealed: ctx.additional_headers_sealed,
         auth: ctx.auth_type ? { type: ctx.auth_type, sealed: ctx.auth_sealed as string } : null,
         secrets,
       }),

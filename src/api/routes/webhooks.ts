@@ -13,6 +13,7 @@ import {
   webhookListQuery,
   webhookSchema,
 } from '../../schemas/webhooks';
+import { maskHeaders, openHeaders } from '../../webhooks/headers';
 import { presentDelivery } from './deliveries';
 
 export function presentWebhook(w: WebhookRow, secrets: SecretBox) {
@@ -37,7 +38,7 @@ export function presentWebhook(w: WebhookRow, secrets: SecretBox) {
     max_attempts: w.max_attempts,
     delay: w.delay,
     timeout: w.timeout,
-    additional_headers: w.additional_headers,
+    additional_headers: maskHeaders(openHeaders(secrets, w.additional_headers_sealed)),
     has_secret_key: w.secret_key_sealed !== null,
     auth,
     notify_email: w.notify_email,

@@ -1,19 +1,18 @@
 import type { Knex } from 'knex';
-import type { SecretBox } from '../../secrets';
+import type { MigrationContext } from './context';
 import * as m001 from './001_accounts';
 import * as m002 from './002_webhooks';
 import * as m003 from './003_channels';
 import * as m004 from './004_event_message_ids';
+import * as m005 from './005_sealed_webhook_headers';
 
-/** What a migration may need besides the database: the box that seals secrets at rest. */
-export interface MigrationContext {
-  /** Absent in tests that migrate empty databases; a migration that must seal data then fails. */
-  secrets?: SecretBox | undefined;
-}
+export type { MigrationContext } from './context';
 
 interface Migration {
   up(db: Knex, ctx: MigrationContext): Promise<void>;
   down(db: Knex, ctx: MigrationContext): Promise<void>;
+  /** `{ transaction: false }` for a migration that cannot run in one (VACUUM). */
+  config?: { transaction?: boolean };
 }
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
@@ -22,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '002_webhooks': m002,
   '003_channels': m003,
   '004_event_message_ids': m004,
+  '005_sealed_webhook_headers': m005,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
@@ -32,7 +32,11 @@ export function migrationSource(ctx: MigrationContext = {}): Knex.MigrationSourc
     getMigrationName: (name) => name,
     getMigration: async (name) => {
       const m = migrations[name] as Migration;
-      return { up: (db: Knex) => m.up(db, ctx), down: (db: Knex) => m.down(db, ctx) };
+      return {
+        up: (db: Knex) => m.up(db, ctx),
+        down: (db: Knex) => m.down(db, ctx),
+        ...(m.config ? { config: m.config } : {}),
+      };
     },
   };
 }
