@@ -3,7 +3,7 @@ import { hashKey } from '../secrets';
 import type { Request } from 'express';
 import type { Db } from '../db/knex';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import { createApiKeysRepository } from '../repositories/apiKeys';
+import { createApiKeysRepository, LAST_USED_RESOLUTION_MS } from '../repositories/apiKeys';
 
 /** How a route authenticates: the admin key, an account key, none, or the route's own scheme. */
 export type AuthMode = 'admin' | 'account' | 'none' | 'custom';
@@ -26,7 +26,16 @@ export function createAuthenticator(db: Db, adminKey: string) {
     const hash = hashKey(token);
     if (timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin' };
     const row = await apiKeys.findActive(hash);
-    return row ? { kind: 'account', accountId: row.account_id, keyId: row.id } : undefined;
+    if (!row) return undefined;
+    // last_used_at is written at most once a minute per key: the read above tells when it is due.
+    const now = new Date();
+    if (
+      !row.last_used_at ||
+      now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS
+    ) {
+      await apiKeys.touch(row.id, now);
+    }
+    return { kind: 'account', accountId: row.account_id, keyId: row.id };
   }
 
   return async function authenticate(req: Request, mode: AuthMode): Promise<Principal> {

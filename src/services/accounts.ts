@@ -3,7 +3,7 @@ import type { Page } from '../db/paginate';
 import { NotFoundError } from '../errors';
 import { newId, randomToken } from '../ids';
 import { createAccountsRepository, type AccountRow } from '../repositories/accounts';
-import { createApiKeysRepository } from '../repositories/apiKeys';
+import { createApiKeysRepository, type ApiKeyListing } from '../repositories/apiKeys';
 import { hashKey } from '../secrets';
 
 export function newApiKey(): { key: string; prefix: string } {
@@ -44,6 +44,14 @@ export function createAccountsService(db: Db) {
     async addKey(accountId: string) {
       await this.get(accountId);
       return insertKey(db, accountId);
+    },
+
+    async listKeys(
+      accountId: string,
+      opts: { limit: number; cursor?: string | undefined },
+    ): Promise<Page<ApiKeyListing>> {
+      await this.get(accountId);
+      return apiKeys.listActive(accountId, opts);
     },
 
     async revokeKey(accountId: string, keyId: string): Promise<void> {

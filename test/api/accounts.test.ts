@@ -77,6 +77,45 @@ describe.each(testDatabaseKinds())('accounts and keys on %s', (kind) => {
     expect((await app.call('POST', '/v1/accounts/acc_missing/keys')).status).toBe(404);
   });
 
+  it("lists an account's keys by id with their last use, so the first key can be revoked", async () => {
+    const acct = (await app.call('POST', '/v1/accounts', { body: { name: 'Keys' } })).body;
+    expect(acct.key_id).toMatch(/^key_/);
+    expect(acct.key_id).toBe((await tdb.db('api_keys').where({ account_id: acct.id }).first()).id);
+
+    const listed = await app.call('GET', `/v1/accounts/${acct.id}/keys`);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({
+      data: [{ key_id: acct.key_id, created_at: expect.any(String), last_used_at: null }],
+      next_cursor: null,
+    });
+
+    // A use is recorded, then not written again within the minute.
+    expect((await app.call('GET', '/v1/account', { key: acct.api_key })).status).toBe(200);
+    const used = (await app.call('GET', `/v1/accounts/${acct.id}/keys`)).body.data[0].last_used_at;
+    expect(Date.now() - new Date(used).getTime()).toBeLessThan(60_000);
+    await app.call('GET', '/v1/account', { key: acct.api_key });
+    expect((await app.call('GET', `/v1/accounts/${acct.id}/keys`)).body.data[0].last_used_at).toBe(used);
+
+    // A second key lists first (newest first); revoking the first one by its key_id leaves it out.
+    const second = (await app.call('POST', `/v1/accounts/${acct.id}/keys`)).body;
+    const both = (await app.call('GET', `/v1/accounts/${acct.id}/keys?limit=1`)).body;
+    expect(both.data.map((k: { key_id: string }) => k.key_id)).toEqual([second.key_id]);
+    const rest = await app.call('GET', `/v1/accounts/${acct.id}/keys?limit=1&cursor=${both.next_cursor}`);
+    expect(rest.body.data.map((k: { key_id: string }) => k.key_id)).toEqual([acct.key_id]);
+    expect((await app.call('DELETE', `/v1/accounts/${acct.id}/keys/${acct.key_id}`)).status).toBe(204);
+    expect((await app.call('GET', '/v1/account', { key: acct.api_key })).status).toBe(401);
+    const after = (await app.call('GET', `/v1/accounts/${acct.id}/keys`)).body;
+    expect(after.data.map((k: { key_id: string }) => k.key_id)).toEqual([second.key_id]);
+
+    // Never a key or its hash; admin only; an unknown account is 404.
+    const text = JSON.stringify([listed.body, after]);
+    expect(text).not.toContain(acct.api_key);
+    expect(text).not.toContain(hashKey(acct.api_key));
+    expect(text).not.toContain(hashKey(second.api_key));
+    expect((await app.call('GET', `/v1/accounts/${acct.id}/keys`, { key: second.api_key })).status).toBe(403);
+    expect((await app.call('GET', '/v1/accounts/acc_missing/keys')).status).toBe(404);
+  });
+
   it('lists accounts newest first with a cursor', async () => {
     for (const name of ['p1', 'p2', 'p3']) await app.call('POST', '/v1/accounts', { body: { name } });
     const first = await app.call('GET', '/v1/accounts?limit=2');

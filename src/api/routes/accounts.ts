@@ -6,6 +6,7 @@ import {
   accountSchema,
   createdAccountSchema,
   accountKeyParams,
+  apiKeySchema,
   createdKeySchema,
 } from '../../schemas/accounts';
 import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
@@ -23,8 +24,8 @@ export function accountRoutes({ route, services }: RouteDeps): void {
     body: createAccountBody,
     responses: { 201: { description: 'Created; the key is shown once', schema: createdAccountSchema } },
     handler: async ({ body }) => {
-      const { account, apiKey } = await services.accounts.create(body.name);
-      return { status: 201, body: { ...present(account), api_key: apiKey } };
+      const { account, keyId, apiKey } = await services.accounts.create(body.name);
+      return { status: 201, body: { ...present(account), key_id: keyId, api_key: apiKey } };
     },
   });
 
@@ -64,6 +65,26 @@ export function accountRoutes({ route, services }: RouteDeps): void {
     params: idParams,
     responses: { 201: { description: 'The new key, shown once', schema: createdKeySchema } },
     handler: async ({ params }) => ({ status: 201, body: await services.accounts.addKey(params.id) }),
+  });
+
+  route({
+    method: 'get',
+    path: '/v1/accounts/{id}/keys',
+    tag,
+    auth: 'admin',
+    summary: "List an account's live API keys (ids and last use, never the keys)",
+    params: idParams,
+    query: listQuery,
+    responses: { 200: { description: 'A page of keys, newest first', schema: listResponse(apiKeySchema) } },
+    handler: async ({ params, query }) => {
+      const page = await services.accounts.listKeys(params.id, query);
+      const data = page.data.map((k) => ({
+        key_id: k.id,
+        created_at: toIso(k.created_at) as string,
+        last_used_at: toIso(k.last_used_at),
+      }));
+      return { status: 200, body: { data, next_cursor: page.next_cursor } };
+    },
   });
 
   route({

@@ -5,6 +5,7 @@ import * as m002 from './002_webhooks';
 import * as m003 from './003_channels';
 import * as m004 from './004_event_message_ids';
 import * as m005 from './005_sealed_webhook_headers';
+import * as m006 from './006_api_key_last_used';
 
 export type { MigrationContext } from './context';
 
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '003_channels': m003,
   '004_event_message_ids': m004,
   '005_sealed_webhook_headers': m005,
+  '006_api_key_last_used': m006,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
