@@ -3,7 +3,8 @@
  * rules"). PostgreSQL cannot store NUL in text or jsonb and refuses unpaired UTF-16 surrogates in
  * jsonb (the driver would silently turn them into U+FFFD in text); JSON.stringify, the event
  * hash and PostgreSQL's JSON parser all recurse, so a deeply nested body would overflow a stack;
- * and a number JSON.parse could not hold exactly would reach the receiver changed. All of these are
+ * a number JSON.parse could not hold exactly would reach the receiver changed; and a "__proto__"
+ * key would be dropped by the first copy of its object. All of these are
  * refused rather than repaired: a client must learn that its data would not arrive as sent.
  *
  * The walk is iterative (an explicit stack), so the check itself cannot overflow, and it stops
@@ -25,6 +26,8 @@ export const NUL_MESSAGE = 'must not contain NUL characters (\\u0000)';
 export const SURROGATE_MESSAGE = 'must not contain unpaired UTF-16 surrogates (such as \\ud800)';
 export const depthMessage = (maxDepth = MAX_JSON_DEPTH) =>
   `nests objects and arrays more than ${maxDepth} levels deep`;
+export const PROTO_KEY_MESSAGE =
+  'key "__proto__" is not accepted: JavaScript reads it as the prototype, so the value would be dropped';
 export const NUMBER_MESSAGE =
   'is a number that cannot be represented exactly (beyond ±2^53 or out of range); send it as a string';
 
@@ -73,6 +76,9 @@ export function jsonProblems(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonPro
     const keyProblem = typeof key === 'string' ? stringProblem(key) : undefined;
     const problem =
       (keyProblem && `key ${keyProblem}`) ||
+      // JSON.parse makes "__proto__" an own key, but copying the object (zod does) sets the
+      // prototype instead: the value would vanish without a word, or pollute a prototype.
+      (key === '__proto__' && PROTO_KEY_MESSAGE) ||
       (typeof v === 'string' && stringProblem(v)) ||
       (typeof v === 'number' && numberProblem(v)) ||
       (v !== null && typeof v === 'object' && node.level > maxDepth && depthMessage(maxDepth));

@@ -38,11 +38,12 @@ const targetUrl = z
   .refine((s) => {
     try {
       const u = new URL(s);
-      return u.protocol === 'http:' || u.protocol === 'https:';
+      // Port 0 cannot be connected to: every attempt would fail.
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.port !== '0';
     } catch {
       return false;
     }
-  }, 'must be an http:// or https:// URL');
+  }, 'must be an http:// or https:// URL (port 1-65535)');
 
 const timeout = boundedDuration(1_000, MAX_TIMEOUT_MS, 'must be between "1s" and "60s"');
 

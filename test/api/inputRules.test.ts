@@ -203,6 +203,27 @@ describe.each(testDatabaseKinds())('input rules on %s', (kind) => {
       { ...webhook, auth: { type: 'basic', username: 'u', password: 'p\nq' } },
       'auth.password',
     ],
+    [
+      'a __proto__ key in a payload',
+      'POST',
+      '/v1/events',
+      '{"type":"package.created","payload":{"a":{"__proto__":{"x":1}}}}',
+      'payload.a.__proto__',
+    ],
+    [
+      'a __proto__ header name',
+      'PATCH',
+      '/v1/webhooks/{webhook}',
+      '{"additional_headers":{"__proto__":"x"}}',
+      'additional_headers.__proto__',
+    ],
+    [
+      'a target on port 0',
+      'POST',
+      '/v1/webhooks',
+      { ...webhook, target_url: 'http://93.184.215.14:0/x' },
+      'target_url',
+    ],
     ['NUL in a path parameter', 'GET', '/v1/webhooks/%00', undefined, 'id'],
     ['NUL in a query parameter', 'GET', '/v1/events?goods_owner_id=%00', undefined, 'goods_owner_id'],
   ])(
