@@ -56,7 +56,7 @@ export function isDependencyDown(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && isDependencyDown(e.cause);
 }
 
-/** The type a body that is not valid UTF-8 is refused with (see rejectInvalidUtf8 in app.ts). */
+/** The type a body that is not valid UTF-8 is refused with (the JSON parser's `verify` in app.ts). */
 export const INVALID_UTF8 = 'entity.utf8.invalid';
 
 /**
