@@ -1,6 +1,7 @@
 // Hostile and careless input (issue 9): every case a 4xx with the contract's error body, naming the
 // field, and nothing stored. Against both databases, since what PostgreSQL refuses is the point.
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -305,6 +306,29 @@ describe.each(testDatabaseKinds())('input rules on %s', (kind) => {
     });
     expect(res.status).toBe(201);
   });
+
+  it.each([
+    ['a control character in a header', `X-Bad: a\u0001b\r\n`, 400, 'malformed_request'],
+    ['headers beyond the limit', `X-Big: ${'a'.repeat(20_000)}\r\n`, 431, 'headers_too_large'],
+  ])(
+    'answers %s (refused by Node before express) with the error body',
+    async (_name, header, status, code) => {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const { port } = new URL(app.url);
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`GET /v1/webhooks HTTP/1.1\r\nHost: x\r\n${header}\r\n`),
+        );
+        let text = '';
+        socket.on('data', (d) => (text += d.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+        error: { code, message: expect.any(String), details: [] },
+      });
+    },
+  );
 
   it('answers a path parameter that is not UTF-8 with 400', async () => {
     const res = await app.call('GET', '/v1/webhooks/%FF', { key });
