@@ -44,7 +44,7 @@ export const timestampInput = z.iso
 
 const CURSOR_DESCRIPTION =
   'Opaque: the `next_cursor` of the previous page, passed back unchanged (base64url, at most 200 ' +
-  'characters). Pages run newest first; a cursor that no page handed out answers 422.';
+  'characters). Pages run newest first; a malformed cursor answers 422.';
 
 export const listQuery = z.object({
   limit: z.coerce
