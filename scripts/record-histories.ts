@@ -13,7 +13,12 @@ import { SecretBox } from '../src/secrets';
 import { createChannelsService } from '../src/services/channels';
 import { temporalCliPath } from '../src/temporal/binaries';
 import { startWorkflow } from '../src/temporal/workflowStart';
-import { channelIds } from '../src/workflows/channels/contract';
+import {
+  channelIds,
+  channelWorkflowTypes,
+  type EmergencyWatchdogWorkflow,
+  type RecurringJobWorkflow,
+} from '../src/workflows/channels/contract';
 import { dispatchEventStart, webhookWorkflowIds } from '../src/workflows/webhooks/contract';
 import { createTestDb } from '../test/support/db';
 import { insertAccount, insertWebhook } from '../test/support/fixtures';
@@ -162,11 +167,14 @@ async function recordChannels(): Promise<void> {
       enabled: true,
       period: '1h',
     });
-    const recurring = await env.client.workflow.start('recurringJob', {
-      workflowId: `recurring-record-${other}`,
-      taskQueue: tw.taskQueue,
-      args: [{ accountId: other, jobType: JOB, release: 'stable' }],
-    });
+    const recurring = await env.client.workflow.start<RecurringJobWorkflow>(
+      channelWorkflowTypes.recurringJob,
+      {
+        workflowId: `recurring-record-${other}`,
+        taskQueue: tw.taskQueue,
+        args: [{ accountId: other, jobType: JOB, release: 'stable' }],
+      },
+    );
     const outcome = JSON.stringify(await recurring.result());
     if (outcome !== JSON.stringify({ channels: 2, succeeded: 1, failed: 1 })) throw new Error(outcome);
     await save('recurringJob.json', recurring);
@@ -184,11 +192,14 @@ async function recordChannels(): Promise<void> {
       .where({ id: ch.id })
       .update({ webhook_jobs: JSON.stringify({ [JOB]: { delay: '10m', emergency_job_period: '1h' } }) });
     const watchdogId = channelIds.emergency(ch.id, JOB);
-    const watchdog = await env.client.workflow.start('emergencyWatchdog', {
-      workflowId: watchdogId,
-      taskQueue: tw.taskQueue,
-      args: [{ accountId, channelId: ch.id, jobType: JOB, periodMs: H, cyclesPerRun: 4 }],
-    });
+    const watchdog = await env.client.workflow.start<EmergencyWatchdogWorkflow>(
+      channelWorkflowTypes.emergencyWatchdog,
+      {
+        workflowId: watchdogId,
+        taskQueue: tw.taskQueue,
+        args: [{ accountId, channelId: ch.id, jobType: JOB, periodMs: H, cyclesPerRun: 4 }],
+      },
+    );
     const dueAt = async (): Promise<string | undefined> => {
       const d = await env.client.workflow.getHandle(watchdogId).describe();
       return typeof d.memo?.emergencyDueAt === 'string' ? d.memo.emergencyDueAt : undefined;

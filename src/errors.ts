@@ -85,3 +85,16 @@ export class UnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'unavailable';
 }
+
+export class MethodNotAllowedError extends AppError {
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+  constructor(
+    method: string,
+    path: string,
+    /** The methods the path takes: the Allow header. */
+    readonly allow: string[],
+  ) {
+    super(`${method} is not allowed on ${path}; use ${allow.join(', ')}.`);
+  }
+}

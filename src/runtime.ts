@@ -16,6 +16,7 @@ import { connectClient, connectWorker } from './temporal/connect';
 import { createWorker, installRuntime } from './worker';
 import { createServices } from './services';
 import { createApp } from './api/app';
+import { answerClientErrors } from './api/clientErrors';
 import { createSafeDispatcher } from './rules/urlSafety';
 import { createMailer } from './mailer';
 
@@ -178,6 +179,7 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
         rateLimit: config.SWITCHYARD_RATE_LIMIT,
       });
       const server = app.listen(config.PORT, config.HOST);
+      answerClientErrors(server);
       await Promise.race([
         once(server, 'listening'),
         once(server, 'error').then(([err]) => {

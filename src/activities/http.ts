@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { RESPONSE_BODY_LIMIT_BYTES } from '../constants';
+import { findHeader } from '../rules/headers';
 import { signPayload } from '../rules/signature';
 import { VERSION } from '../version';
 
@@ -72,10 +73,14 @@ function describe(err: unknown): { kind: NonNullable<SendResult['errorKind']>; m
 export async function sendSigned(dispatcher: Dispatcher, input: SendInput): Promise<SendResult> {
   const now = input.now ?? new Date();
   const timestamp = Math.floor(now.getTime() / 1000);
+  // A User-Agent among the configured headers replaces ours instead of going out as a second one
+  // (undici sends two keys that differ in case as two headers); the other names are refused by
+  // rules/headers.ts.
+  const ownAgent = findHeader(input.headers, 'user-agent') !== undefined;
   const headers: Record<string, string> = {
     ...input.headers,
     'content-type': 'application/json',
-    'user-agent': USER_AGENT,
+    ...(ownAgent ? {} : { 'user-agent': USER_AGENT }),
     'webhook-id': input.messageId,
     'webhook-timestamp': String(timestamp),
   };

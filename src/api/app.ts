@@ -1,11 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { BODY_LIMIT_BYTES } from '../constants';
 import { createAuthenticator, type Principal } from './auth';
 import { RateLimiter } from './rateLimit';
 import { docsRouter } from './docs';
-import { errorMiddleware, notFoundHandler, requireJsonBody } from './errorMiddleware';
+import { errorMiddleware, INVALID_UTF8, notFoundHandler, requireJsonBody } from './errorMiddleware';
 import type { AppDeps, RouteDeps } from './deps';
+import { methodNotAllowed } from './methodNotAllowed';
 import { defineRoute } from './route';
 import { healthRoutes } from './routes/health';
 import { accountRoutes } from './routes/accounts';
@@ -34,10 +36,15 @@ export function createApp(deps: AppDeps) {
     else if (principal.kind === 'admin') limiter.take('admin');
     else if (typeof req.params.channel_id === 'string') limiter.take(`inbound:${req.params.channel_id}`);
   };
+  // Every method each path takes, for 405 answers; the documents besides the API are GET only.
+  const routes = ['/openapi.json', '/docs', '/docs/init.js'].map((path) => ({ method: 'get', path }));
   const routeDeps: RouteDeps = {
     ...deps,
     router,
-    route: (spec) => defineRoute(router, registry, authenticate, spec, limit),
+    route: (spec) => {
+      routes.push({ method: spec.method, path: spec.path });
+      defineRoute(router, registry, authenticate, spec, limit);
+    },
   };
 
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -54,12 +61,19 @@ export function createApp(deps: AppDeps) {
     });
     next();
   });
+  // Before the body is read: a method the path does not take is 405 whatever the body.
+  app.use(methodNotAllowed(() => routes));
   app.use(requireJsonBody);
   app.use(
     express.json({
       limit: BODY_LIMIT_BYTES,
       type: ['application/json', 'application/*+json'],
       strict: false,
+      // iconv would turn invalid UTF-8 into U+FFFD without a word: refuse it instead (400).
+      verify: (_req, _res, buf, encoding) => {
+        if (encoding.toLowerCase() === 'utf-8' && !isUtf8(buf))
+          throw Object.assign(new Error('invalid UTF-8'), { type: INVALID_UTF8 });
+      },
     }),
   );
 

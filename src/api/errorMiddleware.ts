@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import {
   AppError,
   MalformedRequestError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   RateLimitedError,
@@ -55,8 +56,37 @@ export function isDependencyDown(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && isDependencyDown(e.cause);
 }
 
+/** The type a body that is not valid UTF-8 is refused with (the JSON parser's `verify` in app.ts). */
+export const INVALID_UTF8 = 'entity.utf8.invalid';
+
+/**
+ * A client fault reported by body-parser or the router as an http-error (a 4xx `status`) that
+ * has no `type` handled above: a body that does not decode with its Content-Encoding, one shorter
+ * than its Content-Length, a path parameter whose percent-encoding is not UTF-8. Their messages
+ * are written for developers, so each gets ours.
+ */
+function clientFault(err: unknown, req: Request): AppError | undefined {
+  const e = err as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof e.status !== 'number' || e.status < 400 || e.status > 499) return undefined;
+  if (e.status === 413)
+    return new PayloadTooLargeError(`The body is larger than ${BODY_LIMIT_BYTES / 1024} KiB.`);
+  if (e.status === 415) return new UnsupportedMediaTypeError('Send the body as UTF-8 JSON.');
+  if (e.type === INVALID_UTF8) return new MalformedRequestError('The body is not valid UTF-8.');
+  if (e.type === 'request.size.invalid')
+    return new MalformedRequestError('The body does not have the length its Content-Length announces.');
+  if (typeof e.message === 'string' && e.message.startsWith('Failed to decode param'))
+    return new MalformedRequestError(
+      'The URL is not valid: a percent-encoded part does not decode as UTF-8.',
+    );
+  const encoding = req.headers['content-encoding'];
+  if (encoding && encoding.toLowerCase() !== 'identity')
+    return new MalformedRequestError(`The body could not be decoded as its Content-Encoding (${encoding}).`);
+  return new MalformedRequestError('The request could not be read.');
+}
+
 function send(res: Response, err: AppError): void {
   if (err instanceof RateLimitedError) res.set('retry-after', String(err.retryAfterSeconds));
+  if (err instanceof MethodNotAllowedError) res.set('allow', err.allow.join(', '));
   res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
 }
 
@@ -77,6 +107,8 @@ export function errorMiddleware(logger: Logger) {
     if (type === 'encoding.unsupported' || type === 'charset.unsupported')
       return send(res, new UnsupportedMediaTypeError('Send the body as UTF-8 JSON.'));
     if (type === 'request.aborted') return send(res, new MalformedRequestError('The request was aborted.'));
+    const fault = clientFault(err, req);
+    if (fault) return send(res, fault);
     if (isDependencyDown(err)) {
       logger.warn({ err, url: req.originalUrl }, 'dependency unavailable');
       return send(

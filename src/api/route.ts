@@ -5,6 +5,7 @@ import { type ZodType } from 'zod';
 import { ValidationError, type ErrorDetail } from '../errors';
 import type { AuthMode, Principal } from './auth';
 import { errorResponseSchema } from '../schemas/common';
+import { jsonProblems } from '../rules/jsonInput';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -32,17 +33,21 @@ export interface RouteSpec<B, Q, P> {
   tag: string;
   auth: AuthMode;
   body?: ZodType<B>;
+  /** Whether the body may be left out (default: required when `body` is given). */
+  bodyOptional?: boolean;
   query?: ZodType<Q>;
   params?: ZodType<P>;
   responses: Record<number, { description: string; schema?: ZodType }>;
   handler: (ctx: RouteContext<B, Q, P>) => Promise<Reply>;
 }
 
+function joinPath(prefix: string, parts: PropertyKey[]): string {
+  const path = [prefix, ...parts.map(String)].filter(Boolean).join('.');
+  return path || '(body)';
+}
+
 export function issuesToDetails(error: z.ZodError, prefix = ''): ErrorDetail[] {
-  const join = (parts: PropertyKey[]) => {
-    const path = [prefix, ...parts.map(String)].filter(Boolean).join('.');
-    return path || '(body)';
-  };
+  const join = (parts: PropertyKey[]) => joinPath(prefix, parts);
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ path: join([...issue.path, key]), message: 'is not a known field' }))
@@ -57,11 +62,29 @@ function parseOr422<T>(schema: ZodType<T> | undefined, value: unknown, prefix: s
   return parsed.data;
 }
 
+/**
+ * Every client value, before any schema or handler sees it: no NUL, no unpaired surrogate, no
+ * nesting beyond MAX_JSON_DEPTH, no number JSON.parse could not hold (src/rules/jsonInput.ts).
+ * For every route, so that bodies no schema describes (inbound webhooks) are covered too.
+ */
+function refuseUnstorable(req: Request): void {
+  const details = [
+    ...jsonProblems(req.params),
+    ...jsonProblems(req.query),
+    ...(req.body === undefined ? [] : jsonProblems(req.body)),
+  ].map((p) => ({ path: joinPath('', p.path), message: p.message }));
+  if (details.length > 0) throw new ValidationError(details);
+}
+
+/** Answers every operation can give besides its own; 401/403 only where a key is asked for. */
 const errorResponses = {
+  400: 'Malformed request: the body is not JSON, not UTF-8, or does not decode with its Content-Encoding',
   401: 'Missing or invalid API key',
   429: 'Too many requests from this key; see the Retry-After header',
   403: 'The key may not do this',
   404: 'Not found (or owned by another account)',
+  413: 'The body is larger than 256 KiB (after decoding its Content-Encoding)',
+  415: 'The body is not application/json (or a +json type) in UTF-8',
   422: 'Validation failed; `details` names each bad field',
   503: 'A dependency (database or Temporal) is unavailable',
 } as const;
@@ -84,9 +107,7 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
       : { description: r.description };
   }
   for (const [status, description] of Object.entries(errorResponses)) {
-    if (status === '401' || status === '403' || status === '429') {
-      if (spec.auth === 'none') continue;
-    }
+    if ((status === '401' || status === '403') && spec.auth === 'none') continue;
     responses[status] ??= { description, content: { 'application/json': { schema: errorResponseSchema } } };
   }
   registry.registerPath({
@@ -100,7 +121,12 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
       ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
       ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
       ...(spec.body
-        ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } }
+        ? {
+            body: {
+              required: !spec.bodyOptional,
+              content: { 'application/json': { schema: spec.body } },
+            },
+          }
         : {}),
     },
     responses,
@@ -111,6 +137,7 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
     res.locals.route = spec.path;
     const principal = await authenticate(req, spec.auth);
     limit(principal, req);
+    refuseUnstorable(req);
     const params = parseOr422(spec.params, req.params, '');
     const query = parseOr422(spec.query, req.query, '');
     const body = parseOr422(spec.body, req.body ?? {}, '');

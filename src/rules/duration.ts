@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { MAX_DURATION, MAX_DURATION_MS } from './durationLimits';
+
+export { MAX_DURATION, MAX_DURATION_MS } from './durationLimits';
 
 /**
  * Contract durations: `<integer><unit>` with unit s, m, h or d ("90s", "5m", "8h", "1d"); `null`
@@ -52,3 +55,24 @@ export const durationSchema = z
   .meta({ description: 'Duration `<integer><unit>`, unit s, m, h or d', example: '5m' });
 
 export const nullableDuration = durationSchema.nullable();
+
+/** Milliseconds of a well-formed duration, or undefined: for refinements, which must not throw. */
+function safeMs(s: string): number | undefined {
+  return DURATION_RE.test(s) && isSafeDuration(s) ? parseDuration(s) : undefined;
+}
+
+/**
+ * A duration within [minMs, maxMs]. A malformed value gets only the format message: zod runs a
+ * refinement even after the regex has failed, so the bound must not parse (and throw) on its own.
+ */
+export function boundedDuration(minMs: number, maxMs: number, message: string) {
+  return durationSchema.refine((s) => {
+    const ms = safeMs(s);
+    return ms === undefined || (ms >= minMs && ms <= maxMs);
+  }, message);
+}
+
+/** Periods (how often): at least a second, so a typo cannot make a tight loop. */
+export const periodSchema = boundedDuration(1_000, MAX_DURATION_MS, `must be between 1s and ${MAX_DURATION}`);
+/** Delays, shifts and jitter: zero is allowed. */
+export const delaySchema = boundedDuration(0, MAX_DURATION_MS, `must be at most ${MAX_DURATION}`);

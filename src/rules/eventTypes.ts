@@ -114,6 +114,20 @@ export function isValidPattern(p: string): boolean {
 }
 
 /**
+ * Every pattern isValidPattern accepts (the catalogue is finite): `*`, each type, and `<prefix>.*`
+ * for each dot-boundary prefix of a type. For the OpenAPI document.
+ */
+export function validPatterns(): string[] {
+  const patterns = new Set<string>(['*']);
+  for (const { type } of EVENT_TYPES) {
+    patterns.add(type);
+    const parts = type.split('.');
+    for (let i = 1; i < parts.length; i++) patterns.add(`${parts.slice(0, i).join('.')}.*`);
+  }
+  return [...patterns];
+}
+
+/**
  * Does a webhook subscribed to `pattern` receive events of `type`?
  *
  * `*` deliberately does NOT match `webhook.test`: a test is addressed to one webhook (the one under

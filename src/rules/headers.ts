@@ -92,6 +92,27 @@ export function checkHeaders(headers: Record<string, string>): HeaderIssue[] {
   return issues;
 }
 
+/**
+ * Webhook `auth` credentials, which become the Authorization header. A bearer token is sent as it
+ * is, so it must be what a header value can carry, and a single word: visible ISO-8859-1
+ * characters (VCHAR / obs-text), no spaces. Basic credentials travel base64-encoded as UTF-8
+ * (RFC 7617), so any text is sendable; control characters are refused all the same (no user-id or
+ * password holds them, and a CR/LF there is an injection attempt), and so is a colon in the
+ * user-id, which the receiver would read as the end of it. As regular expressions, so the OpenAPI
+ * document states them as patterns.
+ */
+export const BEARER_TOKEN_RE = /^[\x21-\x7E\x80-\xFF]+$/;
+export const BEARER_TOKEN_MESSAGE =
+  'must be visible ISO-8859-1 characters only: no spaces, CR, LF or other control characters';
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+export const BASIC_USERNAME_RE = /^[^\x00-\x1F\x7F:]+$/;
+export const BASIC_USERNAME_MESSAGE = 'must not contain a colon, CR, LF or other control characters';
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+export const BASIC_PASSWORD_RE = /^[^\x00-\x1F\x7F]*$/;
+export const BASIC_PASSWORD_MESSAGE = 'must not contain CR, LF or other control characters';
+/** Header values as checkHeaders accepts them, for the OpenAPI document. */
+export const HEADER_VALUE_PATTERN = '^[\\t\\x20-\\x7E\\x80-\\xFF]*$';
+
 /** Case-insensitive look-up, e.g. to refuse an Authorization header when `auth` is also set. */
 export function findHeader(
   headers: Record<string, string> | null | undefined,
@@ -103,11 +124,22 @@ export function findHeader(
   return undefined;
 }
 
-export const headersSchema = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
-  for (const issue of checkHeaders(headers)) {
-    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  }
-});
+export const headersSchema = z
+  .record(z.string(), z.string().meta({ pattern: HEADER_VALUE_PATTERN, maxLength: MAX_HEADER_VALUE_LENGTH }))
+  .superRefine((headers, ctx) => {
+    for (const issue of checkHeaders(headers)) {
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    }
+  })
+  .meta({
+    description:
+      `Header name → value. Names are HTTP tokens (letters, digits and !#$%&'*+-.^_\`|~), unique ` +
+      `case-insensitively, and may not be host, content-length, transfer-encoding, connection, ` +
+      `content-type, keep-alive, upgrade, te, trailer, expect, proxy-connection, webhook-* or ` +
+      `x-switchyard-*. Values are ISO-8859-1 without control characters but tab. At most ` +
+      `${MAX_HEADERS} headers, values up to ${MAX_HEADER_VALUE_LENGTH} characters, ` +
+      `${MAX_HEADERS_TOTAL_BYTES} in all. A User-Agent replaces Switchyard's own.`,
+  });
 
 /**
  * `additional_headers`: object of string → string, or null. Issues are keyed by header name, so

@@ -1,29 +1,11 @@
 import { z } from 'zod';
-import { durationSchema, parseDuration } from '../rules/duration';
+import { delaySchema, periodSchema } from '../rules/duration';
 import { headersSchema } from '../rules/headers';
 import { isJobType } from '../rules/jobTypes';
 import { secretKeySchema } from '../rules/signature';
 import { listQuery, timestamp } from './common';
 
-const MAX_DURATION_MS = 366 * 86_400_000;
-
-/** A contract duration within [minMs, 366d]; malformed values get only the format message. */
-function boundedDuration(minMs: number, message: string) {
-  return durationSchema.refine((s) => {
-    let ms: number;
-    try {
-      ms = parseDuration(s);
-    } catch {
-      return true;
-    }
-    return ms >= minMs && ms <= MAX_DURATION_MS;
-  }, message);
-}
-
-/** Periods (how often): at least a second, so a typo cannot make a tight loop. */
-export const periodSchema = boundedDuration(1_000, 'must be between 1s and 366d');
-/** Delays, shifts and jitter: zero is allowed. */
-export const delaySchema = boundedDuration(0, 'must be at most 366d');
+export { delaySchema, periodSchema } from '../rules/duration';
 
 /** `{<job_type>: settings}` whose keys must be catalogue job types. */
 function jobMap<T extends z.ZodType>(settings: T) {
@@ -154,6 +136,16 @@ export const channelJobParams = z.object({
   id: z.string().min(1).max(200),
   job_type: z.string().min(1).max(100),
 });
+/** Documentation only: the route takes any JSON value and keeps it with the job run as sent. */
+export const inboundBody = z.unknown().meta({
+  id: 'InboundBody',
+  description:
+    'Any JSON value (object, array or scalar; may be left out), kept with the job run and passed to the ' +
+    'connector in `trigger_payloads`. The input rules of every body apply: at most 256 KiB, at most 64 ' +
+    'levels of nesting, no NUL characters or unpaired surrogates in strings or keys, numbers exact in a ' +
+    'double (integers within ±2^53).',
+});
+
 export const inboundParams = z.object({
   channel_id: z.string().min(1).max(200),
   job_type: z.string().min(1).max(100),

@@ -10,9 +10,41 @@ export const errorResponseSchema = z
   })
   .meta({ id: 'Error' });
 
+/** A regular expression (for the OpenAPI document) matching exactly one of `values`. */
+export function oneOfPattern(values: readonly string[]): string {
+  return `^(?:${values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
+}
+
 export const idParams = z.object({ id: z.string().min(1).max(200) });
 
 export const timestamp = z.string().meta({ format: 'date-time', example: '2026-11-23T08:00:00.000Z' });
+
+/** The instants an input timestamp may name (README, "Input rules"). */
+export const MIN_INPUT_TIME_MS = Date.UTC(1970, 0, 1);
+export const MAX_INPUT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const TIME_RANGE = 'must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z';
+
+/**
+ * An RFC 3339 timestamp from a client. zod checks the calendar (no 30 February, no leap second);
+ * the range keeps out years PostgreSQL stores differently or not at all (year 0, and year 10000
+ * that `9999-12-31T23:59:59-14:00` is in UTC) and that would not print back as RFC 3339.
+ * Fractions beyond milliseconds are dropped.
+ */
+export const timestampInput = z.iso
+  .datetime({ offset: true, message: 'must be an RFC 3339 timestamp' })
+  // zod runs this after a failed format too: a value Date cannot read is the format's issue.
+  .refine((s) => {
+    const t = Date.parse(s);
+    return Number.isNaN(t) || (t >= MIN_INPUT_TIME_MS && t <= MAX_INPUT_TIME_MS);
+  }, TIME_RANGE)
+  .meta({
+    description: `RFC 3339 timestamp with a zone (Z or ±hh:mm), between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z; kept to the millisecond`,
+    example: '2026-11-23T08:00:00Z',
+  });
+
+const CURSOR_DESCRIPTION =
+  'Opaque: the `next_cursor` of the previous page, passed back unchanged (base64url, at most 200 ' +
+  'characters). Pages run newest first; a malformed cursor answers 422.';
 
 export const listQuery = z.object({
   limit: z.coerce
@@ -20,12 +52,23 @@ export const listQuery = z.object({
     .int('must be an integer between 1 and 100')
     .min(1, 'must be an integer between 1 and 100')
     .max(100, 'must be an integer between 1 and 100')
-    .default(50),
-  cursor: z.string().max(200).optional(),
+    .default(50)
+    .meta({ description: 'Items per page, 1–100' }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: CURSOR_DESCRIPTION, example: 'd2hrXzA2aDBhYmM' }),
 });
 
 export function listResponse<T extends z.ZodType>(item: T) {
-  return z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+  return z.object({
+    data: z.array(item),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as `cursor` for the next (older) page; null on the last page' }),
+  });
 }
 
 export function toIso(value: Date | string | null | undefined): string | null {

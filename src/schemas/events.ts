@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isKnownEventType } from '../rules/eventTypes';
-import { timestamp } from './common';
+import { EVENT_TYPES, isKnownEventType } from '../rules/eventTypes';
+import { oneOfPattern, timestamp, timestampInput } from './common';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:~-]{1,200}$/;
 const eventId = z
@@ -13,10 +13,19 @@ export const createEventBody = z
     type: z
       .string()
       .refine(isKnownEventType, 'is not a catalogue event type (GET /v1/event-types)')
-      .refine((t) => t !== 'webhook.test', 'webhook.test events are sent with POST /v1/webhooks/{id}/test'),
+      .refine((t) => t !== 'webhook.test', 'webhook.test events are sent with POST /v1/webhooks/{id}/test')
+      .meta({
+        description: 'A catalogue event type (GET /v1/event-types) other than webhook.test',
+        pattern: oneOfPattern(EVENT_TYPES.map((e) => e.type).filter((t) => t !== 'webhook.test')),
+      }),
     goods_owner_id: z.string().min(1).max(200).nullable().optional(),
-    occurred_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' }).optional(),
-    payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }),
+    occurred_at: timestampInput.optional(),
+    payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }).meta({
+      description:
+        'Any JSON object, sent to targets as it is. Like every body: at most 64 levels of nesting (the ' +
+        'body counts as one), no NUL characters or unpaired surrogates in strings or keys, and numbers ' +
+        'exact in a double (integers within ±2^53; send larger ones as strings).',
+    }),
   })
   .meta({ id: 'CreateEvent' });
 

@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { isValidPattern } from '../rules/eventTypes';
-import { durationSchema, nullableDuration, parseDuration } from '../rules/duration';
+import { isValidPattern, validPatterns } from '../rules/eventTypes';
+import { boundedDuration, delaySchema } from '../rules/duration';
 import { DEFAULT_MAX_ATTEMPTS } from '../rules/retryPolicy';
 import { countdownConfigSchema, maxAttemptsSchema, retryPolicyNameSchema } from '../rules/retryPolicySchemas';
-import { additionalHeadersSchema } from '../rules/headers';
+import {
+  additionalHeadersSchema,
+  BASIC_PASSWORD_MESSAGE,
+  BASIC_PASSWORD_RE,
+  BASIC_USERNAME_MESSAGE,
+  BASIC_USERNAME_RE,
+  BEARER_TOKEN_MESSAGE,
+  BEARER_TOKEN_RE,
+} from '../rules/headers';
 import { secretKeySchema } from '../rules/signature';
-import { timestamp } from './common';
+import { oneOfPattern, timestamp, timestampInput } from './common';
 
 export const MAX_TIMEOUT_MS = 60_000;
 
@@ -16,7 +24,13 @@ const eventTypePattern = z
   .refine(
     isValidPattern,
     'must be a catalogue event type (GET /v1/event-types), a prefix pattern such as "package.*", or "*"',
-  );
+  )
+  .meta({
+    description:
+      'A catalogue event type, `<prefix>.*` for a dot-boundary prefix of one (`package.*`, ' +
+      '`package.status.*`), or `*` (every type but `webhook.*`)',
+    pattern: oneOfPattern(validPatterns()),
+  });
 
 const targetUrl = z
   .string()
@@ -24,24 +38,27 @@ const targetUrl = z
   .refine((s) => {
     try {
       const u = new URL(s);
-      return u.protocol === 'http:' || u.protocol === 'https:';
+      // Port 0 cannot be connected to: every attempt would fail.
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.port !== '0';
     } catch {
       return false;
     }
-  }, 'must be an http:// or https:// URL');
+  }, 'must be an http:// or https:// URL (port 1-65535)');
 
-const timeout = durationSchema.refine((s) => {
-  const ms = parseDuration(s);
-  return ms >= 1000 && ms <= MAX_TIMEOUT_MS;
-}, 'must be between "1s" and "60s"');
+const timeout = boundedDuration(1_000, MAX_TIMEOUT_MS, 'must be between "1s" and "60s"');
 
 const authSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('basic'),
-    username: z.string().min(1).max(200),
-    password: z.string().max(500),
+    username: z.string().min(1).max(200).regex(BASIC_USERNAME_RE, BASIC_USERNAME_MESSAGE),
+    password: z.string().max(500).regex(BASIC_PASSWORD_RE, BASIC_PASSWORD_MESSAGE),
   }),
-  z.strictObject({ type: z.literal('bearer'), token: z.string().min(1).max(4096) }),
+  z.strictObject({
+    type: z.literal('bearer'),
+    token: z.string().min(1).max(4096).regex(BEARER_TOKEN_RE, BEARER_TOKEN_MESSAGE).meta({
+      description: 'Sent as `Authorization: Bearer <token>`: visible ISO-8859-1 characters, no spaces',
+    }),
+  }),
 ]);
 
 /** Every writable field, none defaulted: PATCH takes any subset of these. */
@@ -54,7 +71,9 @@ const fields = {
   retry_policy: retryPolicyNameSchema,
   retry_countdown_config: countdownConfigSchema.nullable(),
   max_attempts: maxAttemptsSchema,
-  delay: nullableDuration,
+  delay: delaySchema
+    .nullable()
+    .meta({ description: 'Wait before the first attempt, at most 366d; null: none' }),
   timeout,
   additional_headers: additionalHeadersSchema.meta({
     description:
@@ -141,5 +160,5 @@ export const testQuery = z.object({
 });
 
 export const recoverBody = z.strictObject({
-  since: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' }),
+  since: timestampInput,
 });

@@ -69,6 +69,73 @@ describe('the HTTP shell', () => {
     expect(res.body.paths['/v1/accounts'].post.requestBody.content['application/json'].schema).toBeDefined();
   });
 
+  it.each([
+    ['PUT', '/v1/webhooks', 'GET, HEAD, POST'],
+    ['DELETE', '/v1/webhooks', 'GET, HEAD, POST'],
+    ['POST', '/v1/webhooks/whk_x', 'DELETE, GET, HEAD, PATCH'],
+    ['OPTIONS', '/v1/events', 'GET, HEAD, POST'],
+    ['PUT', '/v1/deliveries/dlv_x/cancel', 'POST'],
+    ['POST', '/openapi.json', 'GET, HEAD'],
+  ])('answers %s %s with 405, the error body and Allow: %s', async (method, path, allow) => {
+    const res = await app.call(method, path, { body: method === 'PUT' ? { name: 'x' } : undefined });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(res.body).toEqual({
+      error: { code: 'method_not_allowed', message: expect.any(String), details: [] },
+    });
+  });
+
+  it('keeps 404 for unknown paths, whatever the method', async () => {
+    for (const method of ['GET', 'PUT']) {
+      const res = await app.call(method, '/v1/nothing-here');
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+  });
+
+  it('documents 400, 413, 415, 422 and 429 with the error body, and 503, on every operation', async () => {
+    const doc = (await app.call('GET', '/openapi.json', { key: null })).body;
+    await SwaggerParser.validate(structuredClone(doc));
+    const operations = Object.entries(
+      doc.paths as Record<string, Record<string, { responses: object }>>,
+    ).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => [`${method} ${path}`, op.responses] as const),
+    );
+    expect(operations.length).toBeGreaterThan(25);
+    for (const [name, responses] of operations) {
+      for (const status of ['400', '413', '415', '422', '429']) {
+        expect(responses, `${name} ${status}`).toHaveProperty(
+          [status, 'content', 'application/json', 'schema', '$ref'],
+          '#/components/schemas/Error',
+        );
+      }
+      // /readyz answers 503 with its checks; every other operation with the error body.
+      expect(responses, `${name} 503`).toHaveProperty(['503', 'content', 'application/json', 'schema']);
+    }
+  });
+
+  it('documents the cursor, the inbound body and the pattern rules', async () => {
+    const doc = (await app.call('GET', '/openapi.json', { key: null })).body;
+    const cursor = doc.paths['/v1/webhooks'].get.parameters.find(
+      (p: { name: string }) => p.name === 'cursor',
+    );
+    expect(cursor.description ?? cursor.schema.description).toMatch(/next_cursor/);
+    const inbound = doc.paths['/v1/inbound/{channel_id}/{job_type}'].post.requestBody;
+    expect(inbound.required).toBe(false);
+    expect(doc.components.schemas.InboundBody.description).toMatch(/Any JSON value/);
+    const create = doc.components.schemas.CreateWebhook.properties;
+    const eventType = new RegExp(create.event_type.pattern);
+    for (const ok of ['*', 'package.*', 'package.status.*', 'package.created'])
+      expect(eventType.test(ok), ok).toBe(true);
+    for (const bad of ['pack.*', 'package.created.*', 'nothing'])
+      expect(eventType.test(bad), bad).toBe(false);
+    const headerValue = new RegExp(create.additional_headers.additionalProperties.pattern);
+    expect(headerValue.test('café\tok')).toBe(true);
+    expect(headerValue.test('a\r\nb')).toBe(false);
+    expect(create.additional_headers.description).toMatch(/HTTP tokens/);
+    expect(new RegExp(create.delay.pattern ?? create.delay.anyOf?.[0]?.pattern).test('5m')).toBe(true);
+  });
+
   it('exposes Prometheus metrics that count requests by route', async () => {
     await app.call('GET', '/healthz', { key: null });
     const res = await fetch(`${app.url}/metrics`);

@@ -1,11 +1,18 @@
 import { describe, it, expect } from 'vitest';
 import {
+  boundedDuration,
+  delaySchema,
   durationMs,
   durationSchema,
   formatDuration,
+  MAX_DURATION,
+  MAX_DURATION_MS,
   nullableDuration,
   parseDuration,
+  periodSchema,
 } from '../../src/rules/duration';
+
+type ZodSafe = { safeParse: (v: unknown) => { success: boolean } };
 
 const S = 1_000;
 const M = 60 * S;
@@ -97,5 +104,37 @@ describe('durationSchema', () => {
 
   it.each([[5], [true], [{}]])('rejects non-strings %j', (input) => {
     expect(nullableDuration.safeParse(input).success).toBe(false);
+  });
+});
+
+describe('bounded durations', () => {
+  it.each<[string, ZodSafe, string, boolean]>([
+    ['delay 0s', delaySchema, '0s', true],
+    ['delay 366d', delaySchema, '366d', true],
+    ['delay 8784h', delaySchema, '8784h', true],
+    ['delay 367d', delaySchema, '367d', false],
+    ['delay 104249991d', delaySchema, '104249991d', false],
+    ['period 1s', periodSchema, '1s', true],
+    ['period 0s', periodSchema, '0s', false],
+    ['period 366d', periodSchema, '366d', true],
+    ['period 527041m', periodSchema, '527041m', false],
+    ['timeout-like 1s..60s: 60s', boundedDuration(S, 60 * S, 'x'), '60s', true],
+    ['timeout-like 1s..60s: 61s', boundedDuration(S, 60 * S, 'x'), '61s', false],
+  ])('%s → %s', (_name, schema, input, ok) => {
+    expect(schema.safeParse(input).success).toBe(ok);
+  });
+
+  // zod runs refinements after a failed format too: the bound must neither throw nor add an issue.
+  it.each([['500ms'], [''], ['5 m'], ['99999999999999999999d']])(
+    'gives a malformed %j one issue and never throws',
+    (input) => {
+      const r = boundedDuration(S, 60 * S, 'must be between "1s" and "60s"').safeParse(input);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues).toHaveLength(1);
+    },
+  );
+
+  it('keeps MAX_DURATION and MAX_DURATION_MS in step', () => {
+    expect(parseDuration(MAX_DURATION)).toBe(MAX_DURATION_MS);
   });
 });

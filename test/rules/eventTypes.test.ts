@@ -4,6 +4,7 @@ import {
   getEventType,
   isKnownEventType,
   isValidPattern,
+  validPatterns,
   matchesPattern,
 } from '../../src/rules/eventTypes';
 
@@ -123,5 +124,21 @@ describe('matchesPattern', () => {
         expect(EVENT_TYPES.some((x) => matchesPattern(p, x.type))).toBe(true);
       }
     }
+  });
+});
+
+describe('validPatterns', () => {
+  it('lists exactly the patterns isValidPattern accepts, from the catalogue', () => {
+    const patterns = validPatterns();
+    expect(patterns).toEqual(
+      expect.arrayContaining(['*', 'package.*', 'package.status.*', 'package.created']),
+    );
+    for (const p of patterns) expect(isValidPattern(p), p).toBe(true);
+    // Every candidate shape built from catalogue words: valid ones are listed, others are not.
+    const words = new Set(EVENT_TYPES.flatMap((e) => e.type.split('.')));
+    for (const a of words)
+      for (const b of [...words, '*'])
+        for (const p of [`${a}.*`, `${a}.${b}`, `${a}.${b}.*`])
+          expect(patterns.includes(p), p).toBe(isValidPattern(p));
   });
 });

@@ -1,6 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import { z } from 'zod';
-import { additionalHeadersSchema, checkHeaders, findHeader, MAX_HEADERS } from '../../src/rules/headers';
+import {
+  additionalHeadersSchema,
+  BASIC_PASSWORD_RE,
+  BASIC_USERNAME_RE,
+  BEARER_TOKEN_RE,
+  checkHeaders,
+  findHeader,
+  HEADER_VALUE_PATTERN,
+  MAX_HEADERS,
+} from '../../src/rules/headers';
 
 // As the webhook body embeds it, so paths read like the API's error details.
 const body = z.object({ additional_headers: additionalHeadersSchema });
@@ -86,4 +95,39 @@ describe('findHeader', () => {
   ])('%j has %s → %s', (headers, name, expected) => {
     expect(findHeader(headers, name)).toBe(expected);
   });
+});
+
+describe('auth credentials', () => {
+  it.each<[string, RegExp, string, boolean]>([
+    ['a bearer token', BEARER_TOKEN_RE, 'eyJhbGciOi.J9-_~+/=', true],
+    ['a bearer token with Latin-1', BEARER_TOKEN_RE, 'tök', true],
+    ['an empty bearer token', BEARER_TOKEN_RE, '', false],
+    ['a bearer token with CR/LF', BEARER_TOKEN_RE, 'a\r\nX-Evil: 1', false],
+    ['a bearer token with NUL', BEARER_TOKEN_RE, 'a\u0000', false],
+    ['a bearer token with a space', BEARER_TOKEN_RE, 'a b', false],
+    ['a bearer token with a tab', BEARER_TOKEN_RE, 'a\tb', false],
+    ['a bearer token beyond Latin-1', BEARER_TOKEN_RE, 'tok€n', false],
+    ['a bearer token with an emoji', BEARER_TOKEN_RE, '🔑', false],
+    ['a basic username', BASIC_USERNAME_RE, 'oms user', true],
+    ['a basic username in UTF-8', BASIC_USERNAME_RE, 'Łukasz', true],
+    ['a basic username with a colon', BASIC_USERNAME_RE, 'a:b', false],
+    ['a basic username with LF', BASIC_USERNAME_RE, 'a\nb', false],
+    ['an empty basic username', BASIC_USERNAME_RE, '', false],
+    ['a basic password with a colon', BASIC_PASSWORD_RE, 'p:ss wörd€', true],
+    ['an empty basic password', BASIC_PASSWORD_RE, '', true],
+    ['a basic password with CR', BASIC_PASSWORD_RE, 'p\rq', false],
+    ['a basic password with DEL', BASIC_PASSWORD_RE, 'p\x7f', false],
+  ])('%s: %j → %s', (_name, re, value, ok) => {
+    expect(re.test(value)).toBe(ok);
+  });
+});
+
+describe('HEADER_VALUE_PATTERN (the OpenAPI statement of the value rule)', () => {
+  const re = new RegExp(HEADER_VALUE_PATTERN);
+  it.each(['plain', '', 'a\tb c', 'café', 'x'.repeat(100), 'a\r\nb', 'a\u0000', 'a\x7f', '🔑', 'Ω'])(
+    'agrees with checkHeaders on %j',
+    (value) => {
+      expect(re.test(value)).toBe(checkHeaders({ 'X-V': value }).length === 0);
+    },
+  );
 });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
+import { answerClientErrors } from '../../src/api/clientErrors';
 import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/knex';
 import { randomToken } from '../../src/ids';
@@ -65,6 +66,7 @@ export async function startTestApp(opts: {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  answerClientErrors(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

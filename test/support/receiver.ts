@@ -5,6 +5,8 @@ export interface Received {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
+  /** Name, value, name, value... as sent: repeated headers stay apart (Node merges or drops them in `headers`). */
+  rawHeaders: string[];
   body: string;
   at: number;
 }
@@ -38,6 +40,7 @@ export class Receiver {
       method: req.method ?? '',
       path: req.url ?? '',
       headers: req.headers,
+      rawHeaders: req.rawHeaders,
       body: Buffer.concat(chunks).toString('utf8'),
       at: Date.now(),
     };

@@ -1,6 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { channelIds as ids } from '../../src/workflows/channels/contract';
+import {
+  channelIds as ids,
+  channelWorkflowTypes,
+  type EmergencyWatchdogWorkflow,
+  type RecurringJobWorkflow,
+} from '../../src/workflows/channels/contract';
 import type { Db } from '../../src/db/knex';
 import { verifySignature } from '../../src/rules/signature';
 import { createChannelsService, type CreateChannelInput } from '../../src/services/channels';
@@ -447,11 +452,14 @@ describe('job runs', () => {
     receiver.responder = (req, res) => {
       res.writeHead(req.path === '/bad' ? 500 : 200, { 'content-type': 'application/json' }).end('{}');
     };
-    const result = await env.client.workflow.execute('recurringJob', {
-      workflowId: `recurring-test-${other}`,
-      taskQueue: tw.taskQueue,
-      args: [{ accountId: other, jobType: JOB, release: 'stable' }],
-    });
+    const result = await env.client.workflow.execute<RecurringJobWorkflow>(
+      channelWorkflowTypes.recurringJob,
+      {
+        workflowId: `recurring-test-${other}`,
+        taskQueue: tw.taskQueue,
+        args: [{ accountId: other, jobType: JOB, release: 'stable' }],
+      },
+    );
     expect(result).toEqual({ channels: 2, succeeded: 1, failed: 1 });
     const rows = await db('job_runs').where({ account_id: other }).orderBy('channel_id');
     expect(rows.map((r) => [r.channel_id, r.trigger, r.status])).toEqual(
@@ -472,11 +480,14 @@ describe('emergency watchdog history', () => {
       .where({ id: ch.id })
       .update({ webhook_jobs: JSON.stringify({ [JOB]: { delay: null, emergency_job_period: '1h' } }) });
     const workflowId = ids.emergency(ch.id, JOB);
-    const handle = await env.client.workflow.start('emergencyWatchdog', {
-      workflowId,
-      taskQueue: tw.taskQueue,
-      args: [{ accountId, channelId: ch.id, jobType: JOB, periodMs: H, cyclesPerRun: 3 }],
-    });
+    const handle = await env.client.workflow.start<EmergencyWatchdogWorkflow>(
+      channelWorkflowTypes.emergencyWatchdog,
+      {
+        workflowId,
+        taskQueue: tw.taskQueue,
+        args: [{ accountId, channelId: ch.id, jobType: JOB, periodMs: H, cyclesPerRun: 3 }],
+      },
+    );
     const firstRunId = handle.firstExecutionRunId;
     const first = await dueAt(ch.id);
     for (let n = 1; n <= 3; n++) {

@@ -6,6 +6,7 @@ import {
   cancelSignal,
   deliverWebhookStart,
   retryNowSignal,
+  statusQuery,
   type DeliverInput,
 } from '../../src/workflows/webhooks/contract';
 import { createTestDb, type TestDb } from '../support/db';
@@ -231,6 +232,45 @@ describe('deliverWebhook attempt times under time skipping', () => {
     const offsets = await attemptOffsets(deliveryId);
     expect(offsets).toHaveLength(2);
     expect(offsets[1]).toBeLessThan(60);
+  });
+});
+
+describe('deliverWebhook with delays it cannot or may sleep on', () => {
+  const D = 24 * H;
+
+  // A legacy row: the API refuses delays beyond 366d now, but rows stored before it did remain, and
+  // 104249991d made every workflow task fail with "RangeError: Invalid time value", for ever.
+  it('fails a delivery whose delay is absurd, with the reason, instead of sticking', async () => {
+    const { handle, deliveryId } = await deliver(
+      { retry_policy: 'none', delay: '104249991d' },
+      { delayMs: 104_249_991 * D },
+    );
+    expect(await tw.runUntil(handle.result())).toBe('failed');
+    expect(await db('delivery_attempts').where({ delivery_id: deliveryId })).toEqual([]);
+    const row = await db('deliveries').where({ id: deliveryId }).first();
+    expect(row).toMatchObject({ status: 'failed', next_attempt_at: null });
+    expect(row.last_error).toMatch(/cannot carry out this delivery: its delay/);
+  }, 30_000);
+
+  it('cancel ends a delivery sleeping in a 366-day delay, with no attempt', async () => {
+    const { handle, deliveryId } = await deliver(
+      { retry_policy: 'none', delay: '366d' },
+      { delayMs: 366 * D },
+    );
+    await tw.runUntil(async () => {
+      // Queries do not skip time: the delay is still ahead when the signal arrives.
+      for (let i = 0; (await handle.query(statusQuery)).state !== 'waiting'; i++) {
+        if (i > 200) throw new Error('the delivery never started waiting');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await handle.signal(cancelSignal);
+      expect(await handle.result()).toBe('cancelled');
+    });
+    expect(await db('delivery_attempts').where({ delivery_id: deliveryId })).toEqual([]);
+    expect(await db('deliveries').where({ id: deliveryId }).first()).toMatchObject({
+      status: 'cancelled',
+      next_attempt_at: null,
+    });
   });
 });
 

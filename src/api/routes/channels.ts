@@ -7,6 +7,7 @@ import {
   channelSchema,
   createChannelBody,
   createdChannelSchema,
+  inboundBody,
   inboundParams,
   patchChannelBody,
 } from '../../schemas/channels';
@@ -136,6 +137,8 @@ export function channelRoutes(deps: RouteDeps): void {
       'that arrive while a run is still waiting join it (their bodies are kept with it). 409 when the channel is ' +
       'not in webhook mode or does not configure the job type.',
     params: inboundParams,
+    body: inboundBody,
+    bodyOptional: true,
     responses: {
       202: { description: 'Accepted: the run it started or joined', schema: jobRunCreatedSchema },
       409: { description: 'Not in webhook mode, or no such webhook job' },

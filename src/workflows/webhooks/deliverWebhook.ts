@@ -1,5 +1,6 @@
 import { condition, proxyLocalActivities, setHandler, log } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { deliverInputProblem } from '../../rules/deliveryInput';
 import { nextRetryDelayMs } from '../../rules/retryPolicy';
 import { describeStop, stoppedBeforeSending } from '../../rules/webhookHealth';
 import {
@@ -50,6 +51,13 @@ export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState
     status.nextAttemptAt = null;
     return state;
   };
+
+  // An input it cannot carry out fails the delivery, visibly, instead of the workflow task for ever.
+  const problem = deliverInputProblem(input);
+  if (problem) {
+    log.warn('delivery input refused', { problem });
+    return end('failed', `Switchyard cannot carry out this delivery: ${problem}.`);
+  }
 
   if (input.delayMs && !input.test) await wait(input.delayMs);
 

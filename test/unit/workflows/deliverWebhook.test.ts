@@ -285,3 +285,23 @@ describe('deliverWebhook: stopped attempts', () => {
     },
   );
 });
+
+describe('deliverWebhook: inputs it cannot carry out', () => {
+  it.each([
+    ['a delay whose wake-up is no date (104249991d)', 104_249_991 * 24 * H],
+    ['a delay beyond 366d', 367 * 24 * H],
+    ['a negative delay', -S],
+  ])('fails %s at once with the reason, instead of failing its task for ever', async (_name, delayMs) => {
+    const { attemptDelivery, finishDelivery } = setUp([delivered]);
+    await h.start(deliverWebhook, input({ delayMs }));
+    expect(await h.runToEnd()).toEqual({ status: 'completed', result: 'failed' });
+    expect(attemptDelivery).not.toHaveBeenCalled();
+    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith({
+      deliveryId: 'dlv_1',
+      status: 'failed',
+      cycle: 1,
+      reason: expect.stringMatching(/^Switchyard cannot carry out this delivery: its delay/),
+    });
+    expect(h.query('status')).toMatchObject({ state: 'failed', nextAttemptAt: null });
+  });
+});
