@@ -77,6 +77,7 @@ const fields = {
   timeout,
   additional_headers: additionalHeadersSchema.meta({
     description:
+      `${additionalHeadersSchema.unwrap().meta()?.description ?? ''} ` +
       'Sent with every request; stored encrypted and returned with every value masked as "***". ' +
       'Given on PATCH, the object replaces the stored headers; a value of "***" keeps the stored ' +
       'value of that header, so the object a GET returned can be sent back with one value changed.',
