@@ -13,7 +13,7 @@ export const SCHEMATHESIS_VERSION = '4.32.5';
 // The resolution of schemathesis==4.32.5 on CPython 3.11 (pip freeze of a clean install). Pinned so
 // that a new hypothesis or jsonschema-rs release cannot change what CI generates or checks. An older
 // Python may add a backport (tomli, exceptiongroup) that pip resolves on its own.
-const PINS = {
+export const PINS = {
   schemathesis: SCHEMATHESIS_VERSION,
   anyio: '4.16.0',
   certifi: '2026.10.19.post1',
@@ -44,7 +44,10 @@ const PINS = {
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const SCHEMATHESIS_DIR = join(root, '.tools', 'schemathesis');
+// SWITCHYARD_SCHEMATHESIS_DIR: another folder (the tests use a scratch one).
+export const SCHEMATHESIS_DIR = process.env.SWITCHYARD_SCHEMATHESIS_DIR
+  ? resolve(process.env.SWITCHYARD_SCHEMATHESIS_DIR)
+  : join(root, '.tools', 'schemathesis');
 const stamp = join(SCHEMATHESIS_DIR, 'versions.json');
 
 function log(msg) {
