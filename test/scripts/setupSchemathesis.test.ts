@@ -21,26 +21,26 @@ describe('scripts/setup-schemathesis.mjs', () => {
   const fakePython = join(scratch, 'python3');
   writeFileSync(fakePython, '#!/bin/sh\necho "3.11.7 (fake)"\n');
   chmodSync(fakePython, 0o755);
-
-  it('skips the install when the stamp names the same pins and the same Python', () => {
-    const dir = join(scratch, 'present');
+  /** A tools folder whose stamp says it was installed with the pinned versions for `pythonVersion`. */
+  const stamped = (name: string, pythonVersion: string) => {
+    const dir = join(scratch, name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'versions.json'),
-      JSON.stringify({ pins: PINS, python: fakePython, pythonVersion: '3.11.7 (fake)' }),
+      JSON.stringify({ pins: PINS, python: fakePython, pythonVersion }),
     );
+    return dir;
+  };
+
+  it('skips the install when the stamp names the same pins and the same Python', () => {
+    const dir = stamped('present', '3.11.7 (fake)');
     const res = run({ SWITCHYARD_SCHEMATHESIS_DIR: dir, PATH: '/nonexistent' });
     expect(res).toMatchObject({ code: 0 });
     expect(res.out).toContain('already in');
   });
 
   it('reinstalls when the Python changed, and says so clearly when there is none', () => {
-    const dir = join(scratch, 'other-python');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'versions.json'),
-      JSON.stringify({ pins: PINS, python: fakePython, pythonVersion: '3.9.0' }),
-    );
+    const dir = stamped('other-python', '3.9.0');
     const bin = join(scratch, 'bin-without-python');
     mkdirSync(bin, { recursive: true });
     symlinkSync(process.execPath, join(bin, 'node'));
