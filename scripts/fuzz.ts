@@ -6,7 +6,7 @@
 // (/v1/accounts...), the account key everywhere else, the channel's inbound token on the inbound
 // route. Seeded ids (the account, a webhook, a channel, an event, its delivery, a job run) are given
 // to the routes that take an id, so generated bodies reach the handlers instead of stopping at 404;
-// DELETE keeps generated ids so the seeds survive the run. Every request goes to 127.0.0.1. Exits
+// DELETE gets spare ones so the seeds survive the run. Every request goes to 127.0.0.1. Exits
 // non-zero on any failure: a 5xx, a status or body the schema does not describe, an accepted invalid
 // input, a rejected valid one, ignored auth... The findings, de-duplicated, are printed at the end
 // and written with the raw reports to bench-results/fuzz-<run>/.
@@ -69,6 +69,9 @@ interface Seeds {
   accountKey: string;
   webhookId: string;
   channelId: string;
+  /** For DELETE, so that the seeds above live through the run. */
+  spareWebhookId: string;
+  spareChannelId: string;
   inboundToken: string;
   eventId: string;
   deliveryId: string;
@@ -85,21 +88,29 @@ async function seedData(api: Api, adminKey: string): Promise<Seeds> {
   // A public address literal (no DNS needed), behind delays of a year: the seeded delivery and job
   // run exist for the fuzzer to read, cancel and retry, and nothing is ever sent to that address.
   const target = 'https://93.184.215.14/switchyard-fuzz';
-  const webhook = await must('POST', '/v1/webhooks', {
-    name: 'fuzz seed',
-    event_type: 'package.created',
-    target_url: target,
-    timeout: '5s',
-    delay: '365d',
-  });
-  const channel = await must('POST', '/v1/channels', {
-    name: 'fuzz seed',
-    kind: 'sales',
-    release: 'beta',
-    mode: 'webhook',
-    connector: { url: target },
-    webhook_jobs: { 'orders.import': { delay: '365d', emergency_job_period: null } },
-  });
+  const newWebhook = () =>
+    must('POST', '/v1/webhooks', {
+      name: 'fuzz seed',
+      event_type: 'package.created',
+      target_url: target,
+      timeout: '5s',
+      delay: '365d',
+    });
+  const newChannel = () =>
+    must('POST', '/v1/channels', {
+      name: 'fuzz seed',
+      kind: 'sales',
+      release: 'beta',
+      mode: 'webhook',
+      connector: { url: target },
+      webhook_jobs: { 'orders.import': { delay: '365d', emergency_job_period: null } },
+    });
+  const [webhook, spareWebhook, channel, spareChannel] = [
+    await newWebhook(),
+    await newWebhook(),
+    await newChannel(),
+    await newChannel(),
+  ];
   const eventId = `evt-fuzz-${randomBytes(4).toString('hex')}`;
   await must('POST', '/v1/events', { id: eventId, type: 'package.created', payload: { seed: true } });
   const run = await must(
@@ -122,6 +133,8 @@ async function seedData(api: Api, adminKey: string): Promise<Seeds> {
     accountKey: account.key,
     webhookId: webhook.id,
     channelId: channel.id,
+    spareWebhookId: spareWebhook.id,
+    spareChannelId: spareChannel.id,
     inboundToken: channel.inbound_token,
     eventId,
     deliveryId,
@@ -139,18 +152,24 @@ function config(s: Seeds): string {
     block(['include-path-regex = "^/v1/accounts"', bearer(s.adminKey)]),
     block(['include-path-regex = "^/v1/(?!accounts|inbound/)"', bearer(s.accountKey)]),
     block(['include-path-regex = "^/v1/inbound/"', bearer(s.inboundToken)]),
-    // Real ids on everything but DELETE, so the seeds live through the run.
-    block([
-      'include-path-regex = "^/v1/webhooks/\\\\{id\\\\}"',
-      'exclude-method = "DELETE"',
-      `parameters = { "path.id" = ${toml(s.webhookId)} }`,
-      bearer(s.accountKey),
-    ]),
-    block([
-      'include-path-regex = "^/v1/channels/\\\\{id\\\\}"',
-      'exclude-method = "DELETE"',
-      `parameters = { "path.id" = ${toml(s.channelId)} }`,
-      bearer(s.accountKey),
+    // Real ids; DELETE gets spares, so the seeds live through the run.
+    ...(
+      [
+        ['webhooks', s.webhookId, s.spareWebhookId],
+        ['channels', s.channelId, s.spareChannelId],
+      ] as const
+    ).flatMap(([kind, id, spare]) => [
+      block([
+        // One filter per block: schemathesis ORs the filters of a block.
+        `include-name-regex = "^(GET|PATCH|POST) /v1/${kind}/\\\\{id\\\\}"`,
+        `parameters = { "path.id" = ${toml(id)} }`,
+        bearer(s.accountKey),
+      ]),
+      block([
+        `include-name = "DELETE /v1/${kind}/{id}"`,
+        `parameters = { "path.id" = ${toml(spare)} }`,
+        bearer(s.accountKey),
+      ]),
     ]),
     ...(
       [
