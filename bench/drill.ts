@@ -27,11 +27,13 @@ import {
 } from './lib/procs';
 import { Progress } from './lib/progress';
 import { BenchReceiver, type ReceiverOptions } from './lib/receiver';
+import { restartPostgres, type DrillContext, type Disruption } from './lib/pgRestart';
 import { mib, round } from './lib/stats';
 
 const DRILLS = [
   'worker-kill',
   'temporal-restart',
+  'pg-restart',
   'receiver-500',
   'receiver-hang',
   'receiver-reset',
@@ -47,8 +49,11 @@ const args = parseArgs('npm run drill --', {
   json: { type: 'string', default: '', help: 'JSON result path (default bench-results/drill-<time>.json)' },
   'pg-url': {
     type: 'string',
-    default: process.env.SWITCHYARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    help: 'PostgreSQL server (admin database) where the drill creates and drops its database',
+    default:
+      process.env.SWITCHYARD_TEST_PG_URL ??
+      process.env.DATABASE_URL ??
+      'postgres://postgres@127.0.0.1:5432/postgres',
+    help: 'PostgreSQL server (any existing database on it; default SWITCHYARD_TEST_PG_URL or DATABASE_URL) where the drill creates and drops its database',
   },
   keep: { type: 'boolean', help: 'keep the temporary dir (Temporal SQLite file, process logs)' },
 });
@@ -102,6 +107,10 @@ interface Verdict {
   seconds: number;
   outcome: string;
   note: string;
+  /** Figures of the outage a disruption caused (pg-restart: answers while down, time to resume). */
+  outage?: Record<string, unknown>;
+  /** Broken promises other than a lost delivery (pg-restart: a 500 instead of a 503 while down). */
+  problems: string[];
   pass: boolean;
 }
 
@@ -199,7 +208,7 @@ interface DrillSpec {
   /** The webhooks' per-attempt timeout. */
   timeout: string;
   /** Something going wrong once `triggerAt` of the expected deliveries have arrived. */
-  disrupt?: (stack: Stack, at: string) => Promise<string>;
+  disrupt?: (stack: Stack, at: string, ctx: DrillContext) => Promise<string | Disruption>;
   triggerAt?: number;
 }
 
@@ -237,6 +246,7 @@ async function runDrill(
     });
     const ids = Array.from({ length: E }, (_, i) => `evt-drill-${runId}-${spec.name}-${i}`);
     const posts = new Map<string, PostResult>();
+    const answers = new Map<number, number>();
     let accepted = 0;
     let postingDone = false;
     const started = performance.now();
@@ -257,6 +267,7 @@ async function runDrill(
       // A producer retries a refused POST with the same id (ingestion is idempotent).
       retries: 40,
       deadlineMs: 180_000,
+      onAnswer: (status) => answers.set(status, (answers.get(status) ?? 0) + 1),
       onDone: (r) => {
         posts.set(r.id, r);
         if (r.accepted) accepted++;
@@ -265,7 +276,7 @@ async function runDrill(
       postingDone = true;
     });
 
-    let note = '';
+    let disruption: Disruption = { note: '' };
     if (spec.disrupt) {
       const target = Math.max(1, Math.floor((spec.triggerAt ?? 0.3) * E * W));
       await waitUntil(() => receiver.delivered.size >= target || postingDone, {
@@ -273,7 +284,12 @@ async function runDrill(
         stallMs: 60_000,
         progress: () => receiver.delivered.size + accepted,
       });
-      note = await spec.disrupt(stack, `${receiver.delivered.size}/${E * W} delivered`);
+      const d = await spec.disrupt(stack, `${receiver.delivered.size}/${E * W} delivered`, {
+        accountKey: account.key,
+        delivered: () => receiver.delivered.size,
+        answers,
+      });
+      disruption = typeof d === 'string' ? { note: d } : d;
     }
     await posting;
     const acceptedIds = new Set([...posts.values()].filter((p) => p.accepted).map((p) => p.id));
@@ -294,6 +310,7 @@ async function runDrill(
     const delivered = deliveredAccepted();
     const database = await dbStatuses(stack.pgUrl, account.id);
     const lost = expected - delivered;
+    const problems = disruption.problems ?? [];
     return {
       drill: spec.name,
       accepted: acceptedIds.size,
@@ -309,8 +326,10 @@ async function runDrill(
       database,
       seconds: round((performance.now() - started) / 1000, 1),
       outcome,
-      note,
-      pass: lost === 0 && acceptedIds.size > 0,
+      note: disruption.note,
+      ...(disruption.outage ? { outage: disruption.outage } : {}),
+      problems,
+      pass: lost === 0 && acceptedIds.size > 0 && problems.length === 0,
     };
   } finally {
     await receiver.close();
@@ -346,6 +365,13 @@ const SPECS: Record<string, DrillSpec> = {
       return `Temporal dev server stopped at ${at} (SQLite file kept), down ${round((performance.now() - down) / 1000, 1)} s, serving again ${round((performance.now() - t0) / 1000, 1)} s after the stop`;
     },
   },
+  'pg-restart': {
+    name: 'pg-restart',
+    receiver: {},
+    timeout: '10s',
+    triggerAt: 0.3,
+    disrupt: (stack, at, ctx) => restartPostgres(stack.api, stack.pgUrl, at, ctx),
+  },
   'receiver-500': {
     name: 'receiver-500',
     receiver: { failRate: 0.5, fault: 'status500', faultAttempts: 2 },
@@ -377,7 +403,8 @@ function verdictLine(v: Verdict): string {
     `delivered ${v.delivered}, lost ${v.lost}, duplicates ${v.duplicates}  ${v.pass ? 'PASS' : 'FAIL'}\n` +
     `      ${v.seconds} s, ${v.requests} requests (at most ${v.maxInFlight} at once), ${v.injectedFaults} injected faults; database: ${db || 'no rows'}` +
     `${v.unexpected ? `; ${v.unexpected} deliveries of events never accepted` : ''}${v.outcome === 'done' ? '' : `; stopped waiting: ${v.outcome}`}` +
-    `${v.note ? `\n      ${v.note}` : ''}`
+    `${v.note ? `\n      ${v.note}` : ''}` +
+    `${v.problems.length ? `\n      PROBLEMS: ${v.problems.join('; ')}` : ''}`
   );
 }
 

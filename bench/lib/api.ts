@@ -132,6 +132,8 @@ export interface PostPlan {
   /** Bound on the whole posting phase. */
   deadlineMs: number;
   onDone?: (r: PostResult) => void;
+  /** Every answer, including the refusals that are retried (drills count the 5xx during an outage). */
+  onAnswer?: (status: number) => void;
   /** Stops posting new events (drills). */
   stop?: () => boolean;
 }
@@ -159,6 +161,7 @@ export async function postEvents(api: Api, plan: PostPlan): Promise<PostResult[]
         try {
           const a = await api.call('POST', '/v1/events', plan.key, { id, type: plan.type, payload });
           r.status = a.status;
+          plan.onAnswer?.(a.status);
           if (a.status === 202 || a.status === 200) {
             r.accepted = true;
             break;

@@ -375,3 +375,22 @@ export async function runMain(name: string, main: () => Promise<number>): Promis
   }
   process.exit(code);
 }
+
+/**
+ * Free loopback ports for an all-in-one `npm start` (API, embedded Temporal and its Web UI), as
+ * the variables that give them to it.
+ */
+export async function allInOnePorts(
+  freePort: () => Promise<number>,
+): Promise<{ port: number; env: Record<string, string> }> {
+  const [port, temporal, ui] = [await freePort(), await freePort(), await freePort()];
+  return {
+    port,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      TEMPORAL_PORT: String(temporal),
+      TEMPORAL_UI_PORT: String(ui),
+    },
+  };
+}

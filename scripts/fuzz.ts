@@ -1,0 +1,333 @@
+// `npm run fuzz [-- --ci]`: schemathesis against a running Switchyard, every check on.
+//
+// Starts the all-in-one service as `npm start` runs it (embedded Temporal dev server + PGlite, in a
+// temporary data dir, loopback ports only), creates an account through the API, then lets
+// schemathesis generate requests from /openapi.json: the admin key on the admin routes
+// (/v1/accounts...), the account key everywhere else, the channel's inbound token on the inbound
+// route. Seeded ids (the account, a webhook, a channel, an event, its delivery, a job run) are given
+// to the routes that take an id, so generated bodies reach the handlers instead of stopping at 404;
+// DELETE gets spare ones so the seeds survive the run. Every request goes to 127.0.0.1. Exits
+// non-zero on any failure: a 5xx, a status or body the schema does not describe, an accepted invalid
+// input, a rejected valid one, ignored auth... The findings, de-duplicated, are printed at the end
+// and written with the raw reports to bench-results/fuzz-<run>/.
+//
+// Budgets: `--ci` is small and time-boxed for .ci/run; the default is the larger local pass.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Api } from '../bench/lib/api';
+import { parseArgs } from '../bench/lib/args';
+import { freePort, sleep } from '../bench/lib/net';
+import {
+  REPO_ROOT,
+  SwitchyardProcess,
+  allInOnePorts,
+  installExitHandlers,
+  onCleanup,
+  runMain,
+} from '../bench/lib/procs';
+import { summarise } from './fuzz-report';
+// @ts-expect-error -- a plain .mjs script (no types); it installs the tool and says where it is
+import { installedSchemathesis, SCHEMATHESIS_VERSION } from './setup-schemathesis.mjs';
+
+const args = parseArgs('npm run fuzz --', {
+  ci: { type: 'boolean', help: 'the CI budget: few examples per operation, time-boxed' },
+  'max-examples': {
+    type: 'number',
+    default: 0,
+    help: 'examples per operation and phase (default 8 ci, 60 local)',
+  },
+  'max-time': {
+    type: 'number',
+    default: 0,
+    help: 'seconds for the whole schemathesis run (default 150 ci, 900 local)',
+  },
+  workers: { type: 'number', default: 2, help: 'concurrent schemathesis workers' },
+  seed: { type: 'number', default: 0, help: 'hypothesis seed (default fixed in ci, random locally)' },
+  phases: { type: 'string', default: 'examples,coverage,fuzzing,stateful', help: 'schemathesis phases' },
+  'exclude-checks': {
+    type: 'string',
+    default: '',
+    help: 'checks to skip, for local triage only (CI runs all)',
+  },
+  keep: { type: 'boolean', help: 'keep the temporary data dir (service log, PGlite, Temporal state)' },
+});
+
+const CI = args.ci;
+const maxExamples = args['max-examples'] || (CI ? 8 : 60);
+const maxTime = args['max-time'] || (CI ? 150 : 900);
+const seed = args.seed || (CI ? 9 : Math.floor(Math.random() * 2 ** 31));
+const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+const log = (s: string) => process.stderr.write(`[fuzz] ${s}\n`);
+
+/** Ids and keys the fuzzer is handed, so that it reaches past authentication and lookups. */
+interface Seeds {
+  adminKey: string;
+  accountId: string;
+  accountKey: string;
+  webhookId: string;
+  channelId: string;
+  /** For DELETE, so that the seeds above live through the run. */
+  spareWebhookId: string;
+  spareChannelId: string;
+  inboundToken: string;
+  eventId: string;
+  deliveryId: string;
+  jobRunId: string;
+}
+
+async function seedData(api: Api, adminKey: string): Promise<Seeds> {
+  const account = await api.createAccount(adminKey, 'fuzz');
+  const must = async (method: 'GET' | 'POST', path: string, body: unknown, key = account.key) => {
+    const r = await api.call(method, path, key, body);
+    if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  // A public address literal (no DNS needed), behind delays of a year: the seeded delivery and job
+  // run exist for the fuzzer to read, cancel and retry, and nothing is ever sent to that address.
+  const target = 'https://93.184.215.14/switchyard-fuzz';
+  const newWebhook = () =>
+    must('POST', '/v1/webhooks', {
+      name: 'fuzz seed',
+      event_type: 'package.created',
+      target_url: target,
+      timeout: '5s',
+      delay: '365d',
+    });
+  const newChannel = () =>
+    must('POST', '/v1/channels', {
+      name: 'fuzz seed',
+      kind: 'sales',
+      release: 'beta',
+      mode: 'webhook',
+      connector: { url: target },
+      webhook_jobs: { 'orders.import': { delay: '365d', emergency_job_period: null } },
+    });
+  const [webhook, spareWebhook, channel, spareChannel] = [
+    await newWebhook(),
+    await newWebhook(),
+    await newChannel(),
+    await newChannel(),
+  ];
+  const eventId = `evt-fuzz-${randomBytes(4).toString('hex')}`;
+  await must('POST', '/v1/events', { id: eventId, type: 'package.created', payload: { seed: true } });
+  const run = await must(
+    'POST',
+    `/v1/inbound/${channel.id}/orders.import`,
+    { seed: true },
+    channel.inbound_token,
+  );
+  // The delivery is planned by the worker a moment after the event is accepted.
+  let deliveryId = '';
+  for (let i = 0; i < 100 && !deliveryId; i++) {
+    const page = await must('GET', `/v1/deliveries?event_id=${encodeURIComponent(eventId)}`, undefined);
+    deliveryId = page.data[0]?.id ?? '';
+    if (!deliveryId) await sleep(200);
+  }
+  if (!deliveryId) throw new Error(`no delivery was planned for the seeded event ${eventId} within 20 s`);
+  return {
+    adminKey,
+    accountId: account.id,
+    accountKey: account.key,
+    webhookId: webhook.id,
+    channelId: channel.id,
+    spareWebhookId: spareWebhook.id,
+    spareChannelId: spareChannel.id,
+    inboundToken: channel.inbound_token,
+    eventId,
+    deliveryId,
+    jobRunId: run.job_run_id,
+  };
+}
+
+const toml = (v: string) => JSON.stringify(v); // a JSON string is a valid TOML basic string
+
+/** schemathesis.toml: which key each group of operations uses, and the seeded ids. */
+function config(s: Seeds): string {
+  const bearer = (key: string) => `headers = { Authorization = ${toml(`Bearer ${key}`)} }`;
+  const block = (lines: string[]) => ['[[operations]]', ...lines, ''].join('\n');
+  return [
+    block(['include-path-regex = "^/v1/accounts"', bearer(s.adminKey)]),
+    block(['include-path-regex = "^/v1/(?!accounts|inbound/)"', bearer(s.accountKey)]),
+    block(['include-path-regex = "^/v1/inbound/"', bearer(s.inboundToken)]),
+    // Real ids; DELETE gets spares, so the seeds live through the run.
+    ...(
+      [
+        ['webhooks', s.webhookId, s.spareWebhookId],
+        ['channels', s.channelId, s.spareChannelId],
+      ] as const
+    ).flatMap(([kind, id, spare]) => [
+      block([
+        // One filter per block: schemathesis ORs the filters of a block.
+        `include-name-regex = "^(GET|PATCH|POST) /v1/${kind}/\\\\{id\\\\}"`,
+        `parameters = { "path.id" = ${toml(id)} }`,
+        bearer(s.accountKey),
+      ]),
+      block([
+        `include-name = "DELETE /v1/${kind}/{id}"`,
+        `parameters = { "path.id" = ${toml(spare)} }`,
+        bearer(s.accountKey),
+      ]),
+    ]),
+    ...(
+      [
+        ['^/v1/deliveries/\\\\{id\\\\}', s.deliveryId],
+        ['^/v1/events/\\\\{id\\\\}', s.eventId],
+        ['^/v1/job-runs/\\\\{id\\\\}', s.jobRunId],
+      ] as const
+    ).map(([path, id]) =>
+      block([
+        `include-path-regex = "${path}"`,
+        `parameters = { "path.id" = ${toml(id)} }`,
+        bearer(s.accountKey),
+      ]),
+    ),
+    block([
+      'include-path = "/v1/inbound/{channel_id}/{job_type}"',
+      `parameters = { "path.channel_id" = ${toml(s.channelId)} }`,
+      bearer(s.inboundToken),
+    ]),
+    block([
+      'include-path = "/v1/accounts/{id}/keys"',
+      `parameters = { "path.id" = ${toml(s.accountId)} }`,
+      bearer(s.adminKey),
+    ]),
+  ].join('\n');
+}
+
+/** Runs the CLI in `cwd` (the run's report folder: its .hypothesis/ and .schemathesis/ caches land there). */
+function runSchemathesis(python: string, toolDir: string, argv: string[], cwd: string): Promise<number> {
+  return new Promise((done, reject) => {
+    const child = spawn(
+      python,
+      [
+        '-c',
+        'import sys; from schemathesis.cli import schemathesis; sys.argv[0] = "schemathesis"; sys.exit(schemathesis())',
+        ...argv,
+      ],
+      {
+        cwd,
+        env: { ...process.env, PYTHONPATH: toolDir, PYTHONUNBUFFERED: '1', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const out: string[] = [];
+    const tee = (c: Buffer) => {
+      out.push(c.toString());
+      process.stdout.write(c);
+    };
+    child.stdout.on('data', tee);
+    child.stderr.on('data', tee);
+    // schemathesis prints a phase when it ends, and fuzzing runs for most of the budget.
+    const t0 = performance.now();
+    const beat = setInterval(
+      () => log(`schemathesis still running (${Math.round((performance.now() - t0) / 1000)} s)`),
+      30_000,
+    ).unref();
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearInterval(beat);
+      writeFileSync(join(cwd, 'schemathesis.log'), out.join(''));
+      done(code ?? (signal ? 1 : 0));
+    });
+    onCleanup(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  installExitHandlers();
+  const t0 = performance.now();
+  const setup = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'setup-schemathesis.mjs')], {
+    stdio: 'inherit',
+  });
+  const setupCode = await new Promise<number | null>((r) => setup.once('exit', r));
+  if (setupCode !== 0) return 1;
+  const tool = installedSchemathesis() as { python: string; dir: string } | undefined;
+  if (!tool) throw new Error('schemathesis is not installed; run node scripts/setup-schemathesis.mjs');
+
+  const outDir = resolve(REPO_ROOT, 'bench-results', `fuzz-${runId}`);
+  mkdirSync(outDir, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-fuzz-'));
+  if (!args.keep) onCleanup(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const { port, env: ports } = await allInOnePorts(freePort);
+  const adminKey = `sya_fuzz_${randomBytes(16).toString('hex')}`;
+  log(`starting Switchyard (npm start: dev server + PGlite) in ${dataDir} ...`);
+  const sw = new SwitchyardProcess({
+    name: 'switchyard',
+    script: 'start',
+    logFile: join(outDir, 'switchyard.log'),
+    // The production default: private and loopback targets refused (SSRF rules are fuzzed too).
+    env: {
+      ...process.env,
+      ...ports,
+      SWITCHYARD_DATA_DIR: dataDir,
+      SWITCHYARD_ADMIN_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+    },
+  });
+  onCleanup(() => sw.stop());
+  await sw.ready();
+  const base = `http://127.0.0.1:${port}`;
+  const api = new Api(base, 2);
+  onCleanup(() => api.close());
+  await api.waitReady(120_000, () => sw.alive);
+  const seeds = await seedData(api, adminKey);
+  const configFile = join(dataDir, 'schemathesis.toml');
+  writeFileSync(configFile, config(seeds));
+  log(
+    `ready after ${((performance.now() - t0) / 1000).toFixed(1)} s; seeded ${JSON.stringify({ ...seeds, adminKey: undefined, accountKey: undefined, inboundToken: undefined })}`,
+  );
+
+  const ndjson = join(outDir, 'events.ndjson');
+  const argv = [
+    '--config-file',
+    configFile,
+    'run',
+    `${base}/openapi.json`,
+    '--url',
+    base,
+    '--checks',
+    'all',
+    '--phases',
+    args.phases,
+    '--max-examples',
+    String(maxExamples),
+    '--max-time',
+    String(maxTime),
+    '--workers',
+    String(args.workers),
+    '--seed',
+    String(seed),
+    '--request-timeout',
+    '15',
+    '--generation-database',
+    'none',
+    '--report',
+    'junit,ndjson',
+    '--report-dir',
+    outDir,
+    '--report-ndjson-path',
+    ndjson,
+    '--no-color',
+    ...(CI ? [] : ['--continue-on-failure']),
+    ...(args['exclude-checks'] ? ['--exclude-checks', args['exclude-checks']] : []),
+  ];
+  log(
+    `schemathesis ${SCHEMATHESIS_VERSION}: ${maxExamples} examples per operation, at most ${maxTime} s, seed ${seed}, reports in ${outDir}`,
+  );
+  const code = await runSchemathesis(tool.python, tool.dir, argv, outDir);
+  if (!sw.alive) log(`Switchyard exited during the run: ${sw.output().slice(-2000)}`);
+  const summary = await summarise(ndjson, join(outDir, 'switchyard.log'));
+  writeFileSync(join(outDir, 'summary.txt'), summary.text);
+  process.stdout.write(`\n${summary.text}`);
+  log(
+    `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (schemathesis exit ${code}); reports in ${outDir}`,
+  );
+  return code === 0 && summary.failures === 0 && sw.alive ? 0 : 1;
+}
+
+await runMain('fuzz', main);
