@@ -38,8 +38,9 @@ const DEFAULTS: ReceiverOptions = {
 
 /**
  * The benchmark's loopback target. Webhook number `h` posts to `/h/<h>`; the receiver records,
- * per (webhook-id = event id, webhook), the arrival of the first successful attempt, and counts
- * every further 2xx answer for the same webhook-id + delivery as a duplicate.
+ * per (event id, webhook), the arrival of the first successful attempt, and counts every further
+ * 2xx answer for the same event + delivery as a duplicate. The event id is the client's, from the
+ * envelope's `event.uuid` (`webhook-id` is Switchyard's message id, which the bench never posts).
  */
 export class BenchReceiver {
   readonly opts: ReceiverOptions;
@@ -97,10 +98,8 @@ export class BenchReceiver {
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Drain the body: a receiver that parses nothing still has to read it.
-    let size = 0;
-    for await (const chunk of req) size += (chunk as Buffer).length;
-    void size;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.url === '/direct') {
       this.direct++;
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '11' }).end('{"ok":true}');
@@ -108,7 +107,7 @@ export class BenchReceiver {
     }
     this.requests++;
     const at = performance.now();
-    const eventId = String(req.headers['webhook-id'] ?? '');
+    const eventId = envelopeEventId(Buffer.concat(chunks));
     const deliveryId = String(req.headers['x-switchyard-delivery'] ?? '');
     const attempt = Number(req.headers['x-switchyard-attempt'] ?? 0);
     const hook = /^\/h\/(\d+)$/.exec(req.url ?? '')?.[1];
@@ -170,5 +169,15 @@ export class BenchReceiver {
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((done) => this.server.close(() => done()));
+  }
+}
+
+/** The client's event id from a delivery's envelope (`event.uuid`); '' for anything else. */
+function envelopeEventId(body: Buffer): string {
+  try {
+    const uuid = (JSON.parse(body.toString('utf8')) as { event?: { uuid?: unknown } }).event?.uuid;
+    return typeof uuid === 'string' ? uuid : '';
+  } catch {
+    return '';
   }
 }
