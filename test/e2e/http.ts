@@ -1,7 +1,4 @@
-/**
- * A JSON request to a running Switchyard, with an optional bearer key; the body parsed if any.
- * (start.test.ts still has its own copy: it moves here once the concurrent edits to that file land.)
- */
+/** A JSON request to a running Switchyard, with an optional bearer key; the body parsed if any. */
 export async function json(url: string, init: RequestInit & { key?: string; body?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (init.key) headers.authorization = `Bearer ${init.key}`;

@@ -8,14 +8,7 @@ import { processesMatching, runScript, type Proc } from '../support/process';
 import { Receiver } from '../support/receiver';
 import { devServerEnv, freePort, type DevEnv } from '../support/temporal';
 import { waitUntil } from '../support/waitUntil';
-
-async function json(url: string, init: RequestInit & { key?: string; body?: string } = {}) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (init.key) headers.authorization = `Bearer ${init.key}`;
-  const res = await fetch(url, { ...init, headers });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+import { json } from './http';
 
 /** Polls `fn` until it answers something; a failing call (a process still starting) counts as no answer. */
 async function poll<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
