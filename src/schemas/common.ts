@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CURSOR_PATTERN } from '../db/paginate';
 
 export const errorResponseSchema = z
   .object({
@@ -43,8 +44,8 @@ export const timestampInput = z.iso
   });
 
 const CURSOR_DESCRIPTION =
-  'Opaque: the `next_cursor` of the previous page, passed back unchanged (base64url, at most 200 ' +
-  'characters). Pages run newest first; a malformed cursor answers 422.';
+  'Opaque: the `next_cursor` of the previous page, passed back unchanged (the pattern below). ' +
+  'Pages run newest first, starting after the cursor; a malformed cursor answers 422.';
 
 export const listQuery = z.object({
   limit: z.coerce
@@ -56,9 +57,9 @@ export const listQuery = z.object({
     .meta({ description: 'Items per page, 1–100' }),
   cursor: z
     .string()
-    .max(200)
+    .regex(CURSOR_PATTERN, 'is not a cursor from a previous page')
     .optional()
-    .meta({ description: CURSOR_DESCRIPTION, example: 'd2hrXzA2aDBhYmM' }),
+    .meta({ description: CURSOR_DESCRIPTION, example: 'whk_06h2hc3v4cn01tspcqf65362dx' }),
 });
 
 export function listResponse<T extends z.ZodType>(item: T) {
