@@ -146,7 +146,8 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
     // A required body left out is refused like a wrong one (the document says `required: true`).
     if (spec.body && !spec.bodyOptional && req.body === undefined)
       throw ValidationError.field('(body)', 'is required: send a JSON object');
-    const body = parseOr422(spec.body, req.body ?? {}, '');
+    // Only a left-out body stands for `{}`: a JSON `null` is judged (and refused) by the schema.
+    const body = parseOr422(spec.body, req.body === undefined ? {} : req.body, '');
     const reply = await spec.handler({ body, query, params, principal, req, res });
     if (res.headersSent) return; // the handler streamed its own answer (e.g. /metrics)
     if (reply.headers) res.set(reply.headers);

@@ -365,6 +365,16 @@ describe.each(testDatabaseKinds())('input rules on %s', (kind) => {
     expect(res.body.error.details).toEqual([{ path: '(body)', message: 'is required: send a JSON object' }]);
   });
 
+  it.each(['webhooks', 'channels'])(
+    'refuses PATCH /v1/%s/{id} with a JSON null body with 422',
+    async (kind) => {
+      const id = kind === 'webhooks' ? webhookId : channelId;
+      const res = await app.call('PATCH', `/v1/${kind}/${id}`, { key, body: 'null' });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('validation_failed');
+    },
+  );
+
   it('takes a cursor only in the documented pattern, and pages with the one it handed out', async () => {
     for (const cursor of ['0000', 'd2hrXzA2aDBhYmM', 'whk_', 'WHK_1', `whk_${'0'.repeat(65)}`]) {
       const res = await app.call('GET', `/v1/webhooks?cursor=${cursor}`, { key });
