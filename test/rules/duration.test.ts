@@ -149,11 +149,13 @@ describe('bounded durations', () => {
       [0, 366],
       [5, 1234],
       [1, 8784],
-      [0, 527_040],
+      [0, 52_704],
     ]) {
       const re = new RegExp(`^(?:${integerRangePattern(lo!, hi!)})$`);
+      const wrong: number[] = [];
       for (let n = 0; n <= hi! * 1.2 + 20; n++)
-        expect(re.test(String(n)), `${n} in ${lo}..${hi}`).toBe(n >= lo! && n <= hi!);
+        if (re.test(String(n)) !== (n >= lo! && n <= hi!)) wrong.push(n);
+      expect(wrong, `${lo}..${hi}`).toEqual([]);
       expect(re.test(`0${Math.max(lo!, 1)}`)).toBe(false);
     }
   });
