@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
-import { type ZodType } from 'zod';
+import { ZodObject, type ZodType } from 'zod';
 import { ValidationError, type ErrorDetail } from '../errors';
 import type { AuthMode, Principal } from './auth';
 import { errorResponseSchema } from '../schemas/common';
@@ -132,6 +132,9 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
     responses,
   });
 
+  // Query parameters the operation does not list are refused (422 `is not a known field`), not ignored.
+  const strictQuery =
+    spec.query instanceof ZodObject ? (spec.query.strict() as unknown as ZodType<Q>) : spec.query;
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   router[spec.method](expressPath, async (req: Request, res: Response) => {
     res.locals.route = spec.path;
@@ -139,8 +142,12 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined>(
     limit(principal, req);
     refuseUnstorable(req);
     const params = parseOr422(spec.params, req.params, '');
-    const query = parseOr422(spec.query, req.query, '');
-    const body = parseOr422(spec.body, req.body ?? {}, '');
+    const query = parseOr422(strictQuery, req.query, '');
+    // A required body left out is refused like a wrong one (the document says `required: true`).
+    if (spec.body && !spec.bodyOptional && req.body === undefined)
+      throw ValidationError.field('(body)', 'is required: send a JSON object');
+    // Only a left-out body stands for `{}`: a JSON `null` is judged (and refused) by the schema.
+    const body = parseOr422(spec.body, req.body === undefined ? {} : req.body, '');
     const reply = await spec.handler({ body, query, params, principal, req, res });
     if (res.headersSent) return; // the handler streamed its own answer (e.g. /metrics)
     if (reply.headers) res.set(reply.headers);

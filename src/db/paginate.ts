@@ -6,15 +6,17 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** A cursor is the listing key of the last row of the previous page (a time-ordered id, `prefix_base32`). */
+export const CURSOR_PATTERN = /^[a-z]{1,16}_[0-9a-z]{1,64}$/;
+
 export function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
+  return id;
 }
 
 export function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z]+_[0-9a-z]+$/.test(id))
+  if (!CURSOR_PATTERN.test(cursor))
     throw ValidationError.field('cursor', 'is not a cursor from a previous page');
-  return id;
+  return cursor;
 }
 
 /** Newest first, keyset pagination on the time-ordered id column. */

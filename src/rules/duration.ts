@@ -61,15 +61,62 @@ function safeMs(s: string): number | undefined {
   return DURATION_RE.test(s) && isSafeDuration(s) ? parseDuration(s) : undefined;
 }
 
+/** The same-length decimal strings from `a` to `b` (a <= b) as a regular expression. */
+function sameLengthRange(a: string, b: string): string {
+  if (a === b) return a;
+  if (a.length === 1) return `[${a}-${b}]`;
+  const [a0, b0, aRest, bRest] = [Number(a[0]), Number(b[0]), a.slice(1), b.slice(1)];
+  if (a0 === b0) return `${a0}(?:${sameLengthRange(aRest, bRest)})`;
+  const n = aRest.length;
+  const parts: string[] = [];
+  let from = a0;
+  if (aRest !== '0'.repeat(n)) {
+    parts.push(`${a0}(?:${sameLengthRange(aRest, '9'.repeat(n))})`);
+    from += 1;
+  }
+  let to = b0;
+  const last = bRest === '9'.repeat(n) ? [] : [`${b0}(?:${sameLengthRange('0'.repeat(n), bRest)})`];
+  if (last.length > 0) to -= 1;
+  if (from <= to) parts.push(`[${from}-${to}][0-9]{${n}}`);
+  return [...parts, ...last].join('|');
+}
+
+/** The integers lo..hi, written without leading zeros, as a regular expression (no anchors). */
+export function integerRangePattern(lo: number, hi: number): string {
+  const parts: string[] = [];
+  for (let digits = String(lo).length; digits <= String(hi).length; digits++) {
+    const from = digits === String(lo).length ? lo : 10 ** (digits - 1);
+    const to = digits === String(hi).length ? hi : 10 ** digits - 1;
+    if (from <= to) parts.push(sameLengthRange(String(from), String(to)));
+  }
+  return parts.join('|');
+}
+
+/** An anchored pattern for exactly the durations in [minMs, maxMs] (for the OpenAPI document). */
+export function boundedDurationPattern(minMs: number, maxMs: number): string {
+  const units = (Object.keys(UNIT_MS) as Unit[]).flatMap((unit) => {
+    const lo = Math.ceil(minMs / UNIT_MS[unit]);
+    const hi = Math.floor(maxMs / UNIT_MS[unit]);
+    return lo <= hi ? [`(?:${integerRangePattern(lo, hi)})${unit}`] : [];
+  });
+  return `^(?:${units.join('|')})$`;
+}
+
 /**
  * A duration within [minMs, maxMs]. A malformed value gets only the format message: zod runs a
  * refinement even after the regex has failed, so the bound must not parse (and throw) on its own.
+ * The document's pattern states the bound exactly, so a generated value is never refused.
  */
 export function boundedDuration(minMs: number, maxMs: number, message: string) {
-  return durationSchema.refine((s) => {
-    const ms = safeMs(s);
-    return ms === undefined || (ms >= minMs && ms <= maxMs);
-  }, message);
+  return durationSchema
+    .refine((s) => {
+      const ms = safeMs(s);
+      return ms === undefined || (ms >= minMs && ms <= maxMs);
+    }, message)
+    .meta({
+      description: `Duration \`<integer><unit>\`, unit s, m, h or d, between ${formatDuration(minMs)} and ${formatDuration(maxMs)}`,
+      pattern: boundedDurationPattern(minMs, maxMs),
+    });
 }
 
 /** Periods (how often): at least a second, so a typo cannot make a tight loop. */

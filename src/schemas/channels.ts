@@ -3,7 +3,7 @@ import { delaySchema, periodSchema } from '../rules/duration';
 import { headersSchema } from '../rules/headers';
 import { isJobType } from '../rules/jobTypes';
 import { secretKeySchema } from '../rules/signature';
-import { listQuery, timestamp } from './common';
+import { HTTP_URL_PATTERN, listQuery, timestamp } from './common';
 
 export { delaySchema, periodSchema } from '../rules/duration';
 
@@ -53,7 +53,11 @@ export const webhookJobsSchema = jobMap(webhookJobSettings);
 export const recurringJobsSchema = jobMap(recurringJobSettings);
 
 const connectorFields = {
-  url: z.string().min(1).max(2048).meta({ description: 'Where job runs are POSTed (public addresses only)' }),
+  url: z
+    .string()
+    .min(1)
+    .max(2048)
+    .meta({ description: 'Where job runs are POSTed (public addresses only)', pattern: HTTP_URL_PATTERN }),
   headers: headersSchema
     .nullable()
     .optional()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CURSOR_PATTERN } from '../db/paginate';
 
 export const errorResponseSchema = z
   .object({
@@ -30,6 +31,24 @@ const TIME_RANGE = 'must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:5
  * that `9999-12-31T23:59:59-14:00` is in UTC) and that would not print back as RFC 3339.
  * Fractions beyond milliseconds are dropped.
  */
+/**
+ * The document's shape of a URL field: http(s), a host, no whitespace. What a pattern cannot say
+ * (a port in range, a public address, a host that resolves) is checked by the server (422).
+ */
+export const HTTP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+(?:[/?#]\\S*)?$';
+
+/**
+ * The year range of timestampInput as a pattern (prefix; the format says the rest): 1971–9998
+ * whole, 1970 after its first day, 1970-01-01 only in UTC or behind it, and 9999-12-31 only in
+ * UTC or ahead of it (a few valid edge values, such as 1970-01-01T05:00:00+01:00, are left out).
+ */
+const TIMESTAMP_RANGE_PATTERN =
+  '^(?:(?:19[7-9][1-9]|19[89]0|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-' +
+  '|1970-(?:0[2-9]|1[0-2])-|1970-01-(?:0[2-9]|[12][0-9]|3[01])T' +
+  '|1970-01-01T[0-9:.]+(?:Z|-[0-9]{2}:[0-9]{2}|\\+00:00)$' +
+  '|9999-(?:0[1-9]|1[01])-|9999-12-(?:[0-2][0-9]|30)T' +
+  '|9999-12-31T[0-9:.]+(?:Z|\\+[0-9]{2}:[0-9]{2}|-00:00)$)';
+
 export const timestampInput = z.iso
   .datetime({ offset: true, message: 'must be an RFC 3339 timestamp' })
   // zod runs this after a failed format too: a value Date cannot read is the format's issue.
@@ -39,12 +58,13 @@ export const timestampInput = z.iso
   }, TIME_RANGE)
   .meta({
     description: `RFC 3339 timestamp with a zone (Z or ±hh:mm), between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z; kept to the millisecond`,
+    pattern: TIMESTAMP_RANGE_PATTERN,
     example: '2026-11-23T08:00:00Z',
   });
 
 const CURSOR_DESCRIPTION =
-  'Opaque: the `next_cursor` of the previous page, passed back unchanged (base64url, at most 200 ' +
-  'characters). Pages run newest first; a malformed cursor answers 422.';
+  'Opaque: the `next_cursor` of the previous page, passed back unchanged (the pattern below). ' +
+  'Pages run newest first, starting after the cursor; a malformed cursor answers 422.';
 
 export const listQuery = z.object({
   limit: z.coerce
@@ -56,9 +76,9 @@ export const listQuery = z.object({
     .meta({ description: 'Items per page, 1–100' }),
   cursor: z
     .string()
-    .max(200)
+    .regex(CURSOR_PATTERN, 'is not a cursor from a previous page')
     .optional()
-    .meta({ description: CURSOR_DESCRIPTION, example: 'd2hrXzA2aDBhYmM' }),
+    .meta({ description: CURSOR_DESCRIPTION, example: 'whk_06h2hc3v4cn01tspcqf65362dx' }),
 });
 
 export function listResponse<T extends z.ZodType>(item: T) {

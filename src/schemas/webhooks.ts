@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidPattern, validPatterns } from '../rules/eventTypes';
 import { boundedDuration, delaySchema } from '../rules/duration';
+import { HTTP_URL_PATTERN } from './common';
 import { DEFAULT_MAX_ATTEMPTS } from '../rules/retryPolicy';
 import { countdownConfigSchema, maxAttemptsSchema, retryPolicyNameSchema } from '../rules/retryPolicySchemas';
 import {
@@ -43,7 +44,8 @@ const targetUrl = z
     } catch {
       return false;
     }
-  }, 'must be an http:// or https:// URL (port 1-65535)');
+  }, 'must be an http:// or https:// URL (port 1-65535)')
+  .meta({ pattern: HTTP_URL_PATTERN });
 
 const timeout = boundedDuration(1_000, MAX_TIMEOUT_MS, 'must be between "1s" and "60s"');
 

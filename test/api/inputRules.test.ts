@@ -335,4 +335,64 @@ describe.each(testDatabaseKinds())('input rules on %s', (kind) => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('malformed_request');
   });
+
+  it.each([
+    ['GET', '/v1/webhooks?limit=5&colour=red'],
+    ['GET', '/v1/events?unknown='],
+    ['GET', '/v1/deliveries?status=pending&x=1'],
+    ['GET', '/v1/job-runs?foo=bar'],
+    ['GET', '/v1/channels?foo=bar'],
+  ])('refuses a query parameter %s %s does not list with 422, naming it', async (method, path) => {
+    const res = await app.call(method, path, { key });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details).toContainEqual({
+      path: expect.any(String),
+      message: 'is not a known field',
+    });
+  });
+
+  it('refuses an unlisted query parameter on POST /v1/webhooks/{id}/test before starting anything', async () => {
+    const res = await app.call('POST', `/v1/webhooks/${webhookId}/test?wait=false&extra=1`, { key });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual([{ path: 'extra', message: 'is not a known field' }]);
+  });
+
+  it.each(['webhooks', 'channels'])('refuses PATCH /v1/%s/{id} with no body with 422', async (kind) => {
+    const id = kind === 'webhooks' ? webhookId : channelId;
+    const res = await app.call('PATCH', `/v1/${kind}/${id}`, { key });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual([{ path: '(body)', message: 'is required: send a JSON object' }]);
+  });
+
+  it.each(['webhooks', 'channels'])(
+    'refuses PATCH /v1/%s/{id} with a JSON null body with 422',
+    async (kind) => {
+      const id = kind === 'webhooks' ? webhookId : channelId;
+      const res = await app.call('PATCH', `/v1/${kind}/${id}`, { key, body: 'null' });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('validation_failed');
+    },
+  );
+
+  it('takes a cursor only in the documented pattern, and pages with the one it handed out', async () => {
+    for (const cursor of ['0000', 'd2hrXzA2aDBhYmM', 'whk_', 'WHK_1', `whk_${'0'.repeat(65)}`]) {
+      const res = await app.call('GET', `/v1/webhooks?cursor=${cursor}`, { key });
+      expect(res.status, cursor).toBe(422);
+      expect(res.body.error.details).toEqual([
+        { path: 'cursor', message: 'is not a cursor from a previous page' },
+      ]);
+    }
+    await app.call('POST', '/v1/webhooks', { key, body: webhook });
+    const first = await app.call('GET', '/v1/webhooks?limit=1', { key });
+    expect(first.body.next_cursor).toMatch(/^[a-z]{1,16}_[0-9a-z]{1,64}$/);
+    const next = await app.call('GET', `/v1/webhooks?limit=1&cursor=${first.body.next_cursor}`, { key });
+    expect(next.status).toBe(200);
+    expect(next.body.data[0].id).not.toBe(first.body.data[0].id);
+    // Any id in the pattern is a valid (if unknown) cursor: the page after it.
+    expect((await app.call('GET', '/v1/webhooks?cursor=a_0', { key })).body).toEqual({
+      data: [],
+      next_cursor: null,
+    });
+  });
 });

@@ -1,10 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import {
   boundedDuration,
+  boundedDurationPattern,
   delaySchema,
   durationMs,
   durationSchema,
   formatDuration,
+  integerRangePattern,
   MAX_DURATION,
   MAX_DURATION_MS,
   nullableDuration,
@@ -136,5 +138,61 @@ describe('bounded durations', () => {
 
   it('keeps MAX_DURATION and MAX_DURATION_MS in step', () => {
     expect(parseDuration(MAX_DURATION)).toBe(MAX_DURATION_MS);
+  });
+
+  it('writes integer ranges as patterns that match exactly the range, without leading zeros', () => {
+    for (const [lo, hi] of [
+      [0, 0],
+      [0, 9],
+      [1, 60],
+      [10, 99],
+      [0, 366],
+      [5, 1234],
+      [1, 8784],
+      [0, 52_704],
+    ]) {
+      const re = new RegExp(`^(?:${integerRangePattern(lo!, hi!)})$`);
+      const wrong: number[] = [];
+      for (let n = 0; n <= hi! * 1.2 + 20; n++)
+        if (re.test(String(n)) !== (n >= lo! && n <= hi!)) wrong.push(n);
+      expect(wrong, `${lo}..${hi}`).toEqual([]);
+      expect(re.test(`0${Math.max(lo!, 1)}`)).toBe(false);
+    }
+  });
+
+  it('documents each bounded duration with a pattern that accepts exactly what the schema accepts', () => {
+    const cases: [number, number, ZodSafe][] = [
+      [S, 60 * S, boundedDuration(S, 60 * S, 'x')],
+      [S, MAX_DURATION_MS, periodSchema],
+      [0, MAX_DURATION_MS, delaySchema],
+    ];
+    const samples = [
+      '0s',
+      '0d',
+      '1s',
+      '60s',
+      '61s',
+      '1m',
+      '2m',
+      '1h',
+      '1d',
+      '366d',
+      '367d',
+      '8784h',
+      '8785h',
+      '527040m',
+      '527041m',
+      '31622400s',
+      '31622401s',
+      '99999999999d',
+      '01s',
+      '1.5s',
+      '1S',
+      '',
+    ];
+    for (const [lo, hi, schema] of cases) {
+      const re = new RegExp(boundedDurationPattern(lo, hi));
+      for (const v of samples) expect(re.test(v), `${v} in ${lo}..${hi}`).toBe(schema.safeParse(v).success);
+    }
   });
 });
