@@ -10,7 +10,7 @@ import { scriptCommand, type SpawnOptions } from '../../bench/lib/procs';
 import { processesMatching, repoRoot, runNode, type Proc } from '../support/process';
 import { Receiver } from '../support/receiver';
 import { freePort } from '../support/temporal';
-import { json } from './http';
+import { json, subscribeAndPost } from './http';
 
 /** A start:prod* script with its `dist/` entry pointed at `outDir`. */
 function prodCommand(script: string, outDir: string) {
@@ -90,16 +90,7 @@ describe('npm run build and the compiled all-in-one', () => {
     expect((await json(`${api}/v1/account`, { key })).body.id).toBe(account.body.id);
 
     // The worker runs the workflows from dist/workflow-bundle.js (compiled, it cannot bundle).
-    await json(`${api}/v1/webhooks`, {
-      method: 'POST',
-      key,
-      body: JSON.stringify({ event_type: '*', target_url: receiver.url }),
-    });
-    const event = await json(`${api}/v1/events`, {
-      method: 'POST',
-      key,
-      body: JSON.stringify({ id: 'prod-1', type: 'order.created', payload: {} }),
-    });
+    const event = await subscribeAndPost(api, key, receiver.url, 'prod-1');
     expect(event.status).toBe(202);
     await receiver.waitFor(1, 60_000);
     expect(receiver.requests[0]?.headers['webhook-id']).toBe(event.body.message_id);

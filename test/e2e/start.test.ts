@@ -8,7 +8,7 @@ import { processesMatching, runScript, type Proc } from '../support/process';
 import { Receiver } from '../support/receiver';
 import { devServerEnv, freePort, type DevEnv } from '../support/temporal';
 import { waitUntil } from '../support/waitUntil';
-import { json } from './http';
+import { json, subscribeAndPost } from './http';
 
 /** Polls `fn` until it answers something; a failing call (a process still starting) counts as no answer. */
 async function poll<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
@@ -205,16 +205,7 @@ describe('API and worker as separate processes', () => {
         body: '{"name":"split"}',
       })
     ).body.api_key;
-    await json(`${api}/v1/webhooks`, {
-      method: 'POST',
-      key,
-      body: JSON.stringify({ event_type: '*', target_url: receiver.url }),
-    });
-    const event = await json(`${api}/v1/events`, {
-      method: 'POST',
-      key,
-      body: JSON.stringify({ id: 'split-1', type: 'order.created', payload: {} }),
-    });
+    const event = await subscribeAndPost(api, key, receiver.url, 'split-1');
     await receiver.waitFor(1, 60_000);
     expect(receiver.requests[0]?.headers['webhook-id']).toBe(event.body.message_id);
     expect(await apiProc.stop()).toBe(0);
