@@ -1,16 +1,14 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TASK_QUEUE } from '../../src/constants';
 import { statusQuery, webhookWorkflowIds } from '../../src/workflows/webhooks/contract';
-import { SecretBox } from '../../src/secrets';
-import { startTestApp, type TestApp } from '../support/app';
-import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
-import { Receiver } from '../support/receiver';
-import { timeSkippingEnv } from '../support/temporal';
+import type { TestApp } from '../support/app';
+import { testDatabaseKinds, type TestDb } from '../support/db';
+import type { Receiver } from '../support/receiver';
 import { createActivities, type Activities } from '../../src/activities';
 import { insertDelivery } from '../support/fixtures';
+import { startDeliveryStack, type DeliveryStack } from '../support/stack';
 import { waitUntil } from '../support/waitUntil';
-import { createTestWorker, type RecordingMailer } from '../support/worker';
+import type { RecordingMailer } from '../support/worker';
 
 describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
   let env: TestWorkflowEnvironment;
@@ -19,22 +17,20 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
   let receiver: Receiver;
   let mailer: RecordingMailer;
   let activities: Activities;
-  let stopWorker: () => Promise<void>;
+  let stack: DeliveryStack;
   let key: string;
   let status = 200;
 
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    tdb = await createTestDb(kind);
-    receiver = await Receiver.start((_req, res) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
+    stack = await startDeliveryStack(kind, {
+      secret: 'deliveries-test-secret',
+      respond: (_req, res) => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
+      },
     });
-    const secrets = new SecretBox('deliveries-test-secret');
-    const tw = await createTestWorker(env, tdb.db, { taskQueue: TASK_QUEUE, secrets });
-    mailer = tw.mailer;
-    activities = createActivities(tw.deps);
-    stopWorker = await tw.start();
-    app = await startTestApp({ db: tdb.db, temporal: env.client, searchAttributes: false, secrets });
+    ({ env, tdb, receiver, app } = stack);
+    mailer = stack.worker.mailer;
+    activities = createActivities(stack.worker.deps);
   });
   beforeEach(async () => {
     status = 200;
@@ -42,11 +38,7 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
     key = (await app.call('POST', '/v1/accounts', { body: { name: 'ops' } })).body.api_key;
   });
   afterAll(async () => {
-    await app?.close();
-    await stopWorker?.();
-    await receiver?.close();
-    await tdb?.destroy();
-    await env?.teardown();
+    await stack?.close();
   });
 
   const hook = async (body: Record<string, unknown> = {}) =>

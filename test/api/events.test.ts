@@ -2,15 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TASK_QUEUE } from '../../src/constants';
 import { webhookWorkflowIds } from '../../src/workflows/webhooks/contract';
-import { SecretBox } from '../../src/secrets';
-import { startTestApp, type TestApp } from '../support/app';
-import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
-import { Receiver, type Received } from '../support/receiver';
-import { timeSkippingEnv } from '../support/temporal';
+import type { TestApp } from '../support/app';
+import { testDatabaseKinds, type TestDb } from '../support/db';
+import type { Received, Receiver } from '../support/receiver';
+import { startDeliveryStack, type DeliveryStack } from '../support/stack';
 import { waitUntil } from '../support/waitUntil';
-import { createTestWorker } from '../support/worker';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const PLAIN_SECRET = 'not-base64 secret!';
@@ -34,27 +31,18 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
   let tdb: TestDb;
   let app: TestApp;
   let receiver: Receiver;
-  let stopWorker: () => Promise<void>;
+  let stack: DeliveryStack;
   let key: string;
   let otherKey: string;
 
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    tdb = await createTestDb(kind);
-    receiver = await Receiver.start();
-    const secrets = new SecretBox('events-test-secret-key');
-    const tw = await createTestWorker(env, tdb.db, { taskQueue: TASK_QUEUE, secrets });
-    stopWorker = await tw.start();
-    app = await startTestApp({ db: tdb.db, temporal: env.client, searchAttributes: false, secrets });
+    stack = await startDeliveryStack(kind, { secret: 'events-test-secret-key' });
+    ({ env, tdb, receiver, app } = stack);
     key = (await app.call('POST', '/v1/accounts', { body: { name: 'oms' } })).body.api_key;
     otherKey = (await app.call('POST', '/v1/accounts', { body: { name: 'other' } })).body.api_key;
   });
   afterAll(async () => {
-    await app?.close();
-    await stopWorker?.();
-    await receiver?.close();
-    await tdb?.destroy();
-    await env?.teardown();
+    await stack?.close();
   });
 
   /** Each scenario gets its own account, so earlier subscriptions cannot match its events. */

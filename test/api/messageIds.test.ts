@@ -1,46 +1,35 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TASK_QUEUE } from '../../src/constants';
-import { SecretBox } from '../../src/secrets';
-import { startTestApp, type TestApp } from '../support/app';
-import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
-import { Receiver, type Received } from '../support/receiver';
-import { timeSkippingEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import type { TestApp } from '../support/app';
+import { testDatabaseKinds, type TestDb } from '../support/db';
+import type { Received, Receiver } from '../support/receiver';
+import { startDeliveryStack, type DeliveryStack } from '../support/stack';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 // `webhook-id` is what receivers dedupe on: it must be ours (msg_...), not the client's event id,
 // which is unique only within one account.
 describe.each(testDatabaseKinds())('webhook-id is a message id unique across accounts on %s', (kind) => {
-  let env: TestWorkflowEnvironment;
   let tdb: TestDb;
   let app: TestApp;
   let receiver: Receiver;
-  let stopWorker: () => Promise<void>;
+  let stack: DeliveryStack;
   /** How many requests each delivery has had: the first of each fails, so every one is retried. */
   const seen = new Map<string, number>();
 
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    tdb = await createTestDb(kind);
-    receiver = await Receiver.start((req, res) => {
-      const id = req.headers['x-switchyard-delivery'] as string;
-      seen.set(id, (seen.get(id) ?? 0) + 1);
-      res.writeHead(seen.get(id) === 1 ? 500 : 200).end();
+    stack = await startDeliveryStack(kind, {
+      secret: 'message-ids-test-secret',
+      respond: (req, res) => {
+        const id = req.headers['x-switchyard-delivery'] as string;
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+        res.writeHead(seen.get(id) === 1 ? 500 : 200).end();
+      },
     });
-    const secrets = new SecretBox('message-ids-test-secret');
-    const tw = await createTestWorker(env, tdb.db, { taskQueue: TASK_QUEUE, secrets });
-    stopWorker = await tw.start();
-    app = await startTestApp({ db: tdb.db, temporal: env.client, searchAttributes: false, secrets });
+    ({ tdb, receiver, app } = stack);
   });
   afterAll(async () => {
-    await app?.close();
-    await stopWorker?.();
-    await receiver?.close();
-    await tdb?.destroy();
-    await env?.teardown();
+    await stack?.close();
   });
 
   const account = async (name: string) =>
