@@ -6,13 +6,16 @@
 // (/v1/accounts...), the account key everywhere else, the channel's inbound token on the inbound
 // route. Seeded ids (the account, a webhook, a channel, an event, its delivery, a job run) are given
 // to the routes that take an id, so generated bodies reach the handlers instead of stopping at 404;
-// DELETE gets spare ones so the seeds survive the run. Every request goes to 127.0.0.1. Exits
+// DELETE gets spare ones so the seeds survive the run. Every request goes to 127.0.0.1, the
+// service's own outbound requests included (SWITCHYARD_OUTBOUND_SINK: a loopback sink answers them). Exits
 // non-zero on any failure: a 5xx, a status or body the schema does not describe, an accepted invalid
 // input, a rejected valid one, ignored auth... The findings, de-duplicated, are printed at the end
 // and written with the raw reports to bench-results/fuzz-<run>/.
 //
 // Budgets: `--ci` is small and time-boxed for .ci/run; the default is the larger local pass.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,7 +47,11 @@ const args = parseArgs('npm run fuzz --', {
     default: 0,
     help: 'seconds for the whole schemathesis run (default 150 ci, 900 local)',
   },
-  workers: { type: 'number', default: 2, help: 'concurrent schemathesis workers' },
+  workers: {
+    type: 'number',
+    default: 0,
+    help: 'concurrent schemathesis workers (default 1 ci, 2 local; CPython 3.11 can crash with 2)',
+  },
   seed: { type: 'number', default: 0, help: 'hypothesis seed (default fixed in ci, random locally)' },
   phases: { type: 'string', default: 'examples,coverage,fuzzing,stateful', help: 'schemathesis phases' },
   'exclude-checks': {
@@ -58,6 +65,7 @@ const args = parseArgs('npm run fuzz --', {
 const CI = args.ci;
 const maxExamples = args['max-examples'] || (CI ? 8 : 60);
 const maxTime = args['max-time'] || (CI ? 150 : 900);
+const workers = args.workers || (CI ? 1 : 2);
 const seed = args.seed || (CI ? 9 : Math.floor(Math.random() * 2 ** 31));
 const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 const log = (s: string) => process.stderr.write(`[fuzz] ${s}\n`);
@@ -85,9 +93,10 @@ async function seedData(api: Api, adminKey: string): Promise<Seeds> {
     if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  // A public address literal (no DNS needed), behind delays of a year: the seeded delivery and job
-  // run exist for the fuzzer to read, cancel and retry, and nothing is ever sent to that address.
-  const target = 'https://93.184.215.14/switchyard-fuzz';
+  // Behind delays of a year, so the seeded delivery and job run exist for the fuzzer to read, cancel
+  // and retry. The service runs with an outbound sink: whatever is sent goes to the loopback sink,
+  // and the name is never resolved (`.test` is reserved for testing, RFC 2606).
+  const target = 'http://fuzz-receiver.switchyard.test/hook';
   const newWebhook = () =>
     must('POST', '/v1/webhooks', {
       name: 'fuzz seed',
@@ -229,6 +238,28 @@ function config(s: Seeds): string {
   ].join('\n');
 }
 
+/** A loopback HTTP server answering 204 to everything: the service's outbound sink. */
+async function startSink(): Promise<{ port: number; requests: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const server = createServer((req, res) => {
+    count++;
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  // https targets reach it too and fail their TLS handshake at once: a quick failed attempt.
+  server.on('clientError', (_err, socket) => socket.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests: () => count,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
 /** Runs the CLI in `cwd` (the run's report folder: its .hypothesis/ and .schemathesis/ caches land there). */
 function runSchemathesis(python: string, toolDir: string, argv: string[], cwd: string): Promise<number> {
   return new Promise((done, reject) => {
@@ -286,6 +317,10 @@ async function main(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-fuzz-'));
   if (!args.keep) onCleanup(async () => rmSync(dataDir, { recursive: true, force: true }));
   const { port, env: ports } = await allInOnePorts(freePort);
+  // Every webhook and connector request the fuzzed service makes lands here, on loopback: fuzzed
+  // target URLs name real-world hosts, and nothing may leave the machine.
+  const sink = await startSink();
+  onCleanup(() => sink.close());
   const adminKey = `sya_fuzz_${randomBytes(16).toString('hex')}`;
   log(`starting Switchyard (npm start: dev server + PGlite) in ${dataDir} ...`);
   const sw = new SwitchyardProcess({
@@ -298,6 +333,7 @@ async function main(): Promise<number> {
       ...ports,
       SWITCHYARD_DATA_DIR: dataDir,
       SWITCHYARD_ADMIN_KEY: adminKey,
+      SWITCHYARD_OUTBOUND_SINK: `127.0.0.1:${sink.port}`,
       LOG_LEVEL: 'warn',
     },
   });
@@ -331,7 +367,7 @@ async function main(): Promise<number> {
     '--max-time',
     String(maxTime),
     '--workers',
-    String(args.workers),
+    String(workers),
     '--seed',
     String(seed),
     '--request-timeout',
@@ -356,6 +392,7 @@ async function main(): Promise<number> {
   const summary = await summarise(ndjson, join(outDir, 'switchyard.log'));
   writeFileSync(join(outDir, 'summary.txt'), summary.text);
   process.stdout.write(`\n${summary.text}`);
+  log(`the outbound sink received ${sink.requests()} requests (webhook attempts and connector jobs)`);
   log(
     `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (schemathesis exit ${code}); reports in ${outDir}`,
   );

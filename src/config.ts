@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOutboundSink } from './rules/urlSafety';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -31,6 +32,14 @@ export const envSchema = z.object({
   SWITCHYARD_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   SWITCHYARD_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   SWITCHYARD_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  // Fuzzing and staging: every outbound connection goes to this loopback host:port, names unresolved.
+  SWITCHYARD_OUTBOUND_SINK: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      const parsed = v === undefined ? undefined : parseOutboundSink(v);
+      if (parsed && 'problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    }),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')

@@ -17,7 +17,7 @@ import { createWorker, installRuntime } from './worker';
 import { createServices } from './services';
 import { createApp } from './api/app';
 import { answerClientErrors } from './api/clientErrors';
-import { createSafeDispatcher } from './rules/urlSafety';
+import { createSafeDispatcher, parseOutboundSink } from './rules/urlSafety';
 import { createMailer } from './mailer';
 
 export interface Roles {
@@ -139,7 +139,12 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
     if (roles.worker) {
       const nativeConnection = await connectWorker(temporalAddress, logger);
       cleanups.push(() => nativeConnection.close());
-      const http = createSafeDispatcher({ allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS });
+      const sink = config.SWITCHYARD_OUTBOUND_SINK
+        ? parseOutboundSink(config.SWITCHYARD_OUTBOUND_SINK)
+        : undefined;
+      if (sink && 'problem' in sink) throw new Error(`SWITCHYARD_OUTBOUND_SINK ${sink.problem}`);
+      if (sink) logger.warn({ sink }, 'outbound sink: every webhook and connector request goes to the sink');
+      const http = createSafeDispatcher({ allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS, sink });
       cleanups.push(() => http.close());
       const mailer = createMailer(config.SMTP_URL, config.SMTP_FROM);
       cleanups.push(async () => mailer.close());

@@ -34,6 +34,8 @@ describe('configuration', () => {
     ['SWITCHYARD_ADMIN_KEY', 'short'],
     ['SMTP_URL', 'mail.example.com'],
     ['LOG_LEVEL', 'verbose'],
+    ['SWITCHYARD_OUTBOUND_SINK', 'sink.example:80'],
+    ['SWITCHYARD_OUTBOUND_SINK', '127.0.0.1'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     try {
       loadConfig({ [name]: value });
@@ -51,6 +53,7 @@ describe('configuration', () => {
     ['DATABASE_URL', 'postgresql://u@db:5432/x', 'postgresql://u@db:5432/x'],
     ['TEMPORAL_ADDRESS', 'temporal:7233', 'temporal:7233'],
     ['SMTP_URL', 'smtp://mail:25', 'smtp://mail:25'],
+    ['SWITCHYARD_OUTBOUND_SINK', '127.0.0.1:9999', '127.0.0.1:9999'],
   ])('accepts %s=%s', (name, value, parsed) => {
     expect(loadConfig({ [name]: value })[name as keyof ReturnType<typeof loadConfig>]).toBe(parsed);
   });

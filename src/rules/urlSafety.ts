@@ -152,6 +152,12 @@ export interface CheckTargetOptions {
   /** All addresses of a host name; default dns.lookup with `all: true`. */
   lookup?: HostResolver;
   lookupTimeoutMs?: number;
+  /**
+   * false: host names pass without a DNS lookup (the literal-address and loopback-name rules still
+   * apply). Only for an outbound sink (`SWITCHYARD_OUTBOUND_SINK`), where no connection ever
+   * reaches the named host, so resolving it would only send DNS queries off the machine.
+   */
+  resolveNames?: boolean;
 }
 
 export type TargetVerdict = { ok: true } | { ok: false; reason: string };
@@ -176,6 +182,7 @@ export async function checkTargetUrl(url: string, opts: CheckTargetOptions): Pro
   if (isIP(host)) return verdictFor(host, host);
   const name = host.replace(/\.$/, '');
   if (name === 'localhost' || name.endsWith('.localhost')) return refuse(`host ${host} is a loopback name`);
+  if (opts.resolveNames === false) return { ok: true };
 
   let addresses: string[];
   try {
@@ -239,6 +246,30 @@ export interface SafeDispatcherOptions {
   lookup?: HostResolver;
   connectTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /**
+   * Every connection goes to this loopback address instead of the target (after the target's
+   * literal-address check), and no host name is resolved: for fuzzing and staging, where the
+   * service must accept real-world URLs but nothing may leave the machine.
+   */
+  sink?: OutboundSink;
+}
+
+/** A loopback host:port that receives every outbound connection (see SafeDispatcherOptions.sink). */
+export interface OutboundSink {
+  host: string;
+  port: number;
+}
+
+/** Parses `host:port` / `[::1]:port`; only loopback hosts are accepted, so a sink never leaves the machine. */
+export function parseOutboundSink(value: string): OutboundSink | { problem: string } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+  const host = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535)
+    return { problem: 'must be host:port, e.g. 127.0.0.1:9999' };
+  if (classifyAddress(host) !== 'loopback')
+    return { problem: 'must be a loopback address (127.0.0.1 or [::1])' };
+  return { host, port };
 }
 
 /**
@@ -251,6 +282,7 @@ export interface SafeDispatcherOptions {
 export function createSafeDispatcher(opts: SafeDispatcherOptions): Agent {
   const lookup = safeLookup(opts.lookup ?? resolveAll, opts.allowPrivate);
   const base = buildConnector({ timeout: opts.connectTimeoutMs ?? 10_000, lookup });
+  const sink = opts.sink;
   const connect: buildConnector.connector = (o, callback) => {
     // net.connect skips `lookup` for IP literals, so those are checked here (undici already
     // stripped the brackets of an IPv6 host).
@@ -262,7 +294,18 @@ export function createSafeDispatcher(opts: SafeDispatcherOptions): Agent {
         return;
       }
     }
-    base(o, callback);
+    // The target's own port and protocol are kept in the request; only the socket is redirected.
+    if (sink)
+      base(
+        {
+          ...o,
+          hostname: sink.host,
+          port: String(sink.port),
+          ...(isIP(o.hostname) ? {} : { servername: o.hostname }),
+        },
+        callback,
+      );
+    else base(o, callback);
   };
   return new Agent({
     connect,

@@ -55,7 +55,10 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
   const present = (row: ChannelRow): ChannelView => presentChannel(row, headerNames(row));
 
   async function checkConnectorUrl(url: string): Promise<void> {
-    const verdict = await checkTargetUrl(url, { allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS });
+    const verdict = await checkTargetUrl(url, {
+      allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS,
+      resolveNames: !config.SWITCHYARD_OUTBOUND_SINK,
+    });
     if (!verdict.ok) throw ValidationError.field('connector.url', verdict.reason);
   }
 

@@ -44,7 +44,11 @@ export function createWebhooksService(deps: ServiceDeps) {
   const webhooks = createWebhooksRepository(db);
 
   const checkTarget = (url: string) =>
-    checkTargetUrl(url, { allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS, lookup: deps.lookup });
+    checkTargetUrl(url, {
+      allowPrivate: config.SWITCHYARD_ALLOW_PRIVATE_TARGETS,
+      lookup: deps.lookup,
+      resolveNames: !config.SWITCHYARD_OUTBOUND_SINK,
+    });
 
   function assertSafe(verdict: TargetVerdict): void {
     if (!verdict.ok) throw ValidationError.field('target_url', verdict.reason);

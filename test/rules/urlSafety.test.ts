@@ -6,6 +6,7 @@ import {
   checkTargetUrl,
   classifyAddress,
   createSafeDispatcher,
+  parseOutboundSink,
   type HostResolver,
 } from '../../src/rules/urlSafety';
 
@@ -217,6 +218,37 @@ describe('checkTargetUrl', () => {
   });
 });
 
+describe('parseOutboundSink', () => {
+  it.each([
+    ['127.0.0.1:9999', { host: '127.0.0.1', port: 9999 }],
+    ['[::1]:80', { host: '::1', port: 80 }],
+    ['127.0.0.1', { problem: 'must be host:port, e.g. 127.0.0.1:9999' }],
+    ['127.0.0.1:0', { problem: 'must be host:port, e.g. 127.0.0.1:9999' }],
+    ['127.0.0.1:70000', { problem: 'must be host:port, e.g. 127.0.0.1:9999' }],
+    ['::1:80', { problem: 'must be host:port, e.g. 127.0.0.1:9999' }],
+    ['localhost:80', { problem: 'must be a loopback address (127.0.0.1 or [::1])' }],
+    ['sink.example:80', { problem: 'must be a loopback address (127.0.0.1 or [::1])' }],
+    ['8.8.8.8:53', { problem: 'must be a loopback address (127.0.0.1 or [::1])' }],
+  ])('%s', (value, expected) => {
+    expect(parseOutboundSink(value)).toEqual(expected);
+  });
+});
+
+describe('checkTargetUrl without name resolution (outbound sink)', () => {
+  const neverCalled: HostResolver = () => Promise.reject(new Error('DNS must not be asked'));
+  it.each([
+    ['http://shop.example/hook', { ok: true }],
+    ['https://erp.example:8443/in', { ok: true }],
+    ['http://127.0.0.1/', { ok: false, reason: expect.stringContaining('loopback') }],
+    ['http://localhost/', { ok: false, reason: 'host localhost is a loopback name' }],
+    ['ftp://shop.example/', { ok: false, reason: 'must use http or https' }],
+  ])('%s', async (url, expected) => {
+    expect(
+      await checkTargetUrl(url, { allowPrivate: false, lookup: neverCalled, resolveNames: false }),
+    ).toEqual(expected);
+  });
+});
+
 describe('createSafeDispatcher (real loopback server)', () => {
   let server: Server;
   let port: number;
@@ -300,6 +332,59 @@ describe('createSafeDispatcher (real loopback server)', () => {
       await redirect.body.text();
       expect(redirect.statusCode).toBe(302);
       expect(sockets.size).toBe(1);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+});
+
+describe('createSafeDispatcher with an outbound sink (real loopback server)', () => {
+  let server: Server;
+  let port: number;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.headers.host} ${req.url}`);
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('connects every request to the sink, keeping the target’s Host and path, resolving nothing', async () => {
+    const lookup: HostResolver = () => Promise.reject(new Error('DNS must not be asked'));
+    const dispatcher = createSafeDispatcher({
+      allowPrivate: false,
+      lookup,
+      sink: { host: '127.0.0.1', port },
+    });
+    try {
+      const res = await request('http://shop.example:8080/hooks/1', {
+        method: 'POST',
+        body: '{}',
+        dispatcher,
+      });
+      expect(res.statusCode).toBe(204);
+      await res.body.text();
+      expect(seen).toEqual(['POST shop.example:8080 /hooks/1']);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('still refuses a non-public literal address before connecting anywhere', async () => {
+    seen.length = 0;
+    const dispatcher = createSafeDispatcher({ allowPrivate: false, sink: { host: '127.0.0.1', port } });
+    try {
+      await expect(request(`http://127.0.0.1:${port}/`, { dispatcher })).rejects.toMatchObject({
+        code: 'ERR_UNSAFE_TARGET',
+      });
+      expect(seen).toEqual([]);
     } finally {
       await dispatcher.close();
     }
