@@ -27,6 +27,9 @@ import type { WebhooksService } from './webhooks';
 export type { DeliveryRow } from '../repositories/deliveries';
 export type { AttemptRow } from '../repositories/deliveryAttempts';
 
+/** How long a resend waits for the delivery's previous run to close before answering 409. */
+export const PREVIOUS_RUN_WAIT_MS = 3_000;
+
 export type DeliveryWithAttempts = DeliveryRow & { attempts: AttemptRow[] };
 
 export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksService) {
@@ -71,16 +74,26 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     input: DeliverInput,
   ) {
     const start = operatorStart(row, webhook, event, input);
-    for (let tries = 0; ; tries++) {
+    const deadline = Date.now() + PREVIOUS_RUN_WAIT_MS;
+    for (;;) {
       try {
         return await startWorkflow(temporal, start);
       } catch (err) {
-        // The previous cycle has settled its row but its run is still closing: let it finish.
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError) || tries >= 5) throw err;
-        await temporal.workflow
-          .getHandle(row.workflow_id)
-          .result()
-          .catch(() => undefined);
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // The previous cycle has settled its row but its run is still closing: give it a moment,
+        // never the whole of a hanging attempt (the request would outlast any client's patience).
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new ConflictError(
+            `delivery ${row.id}: its previous run is still finishing; try again in a few seconds`,
+          );
+        await Promise.race([
+          temporal.workflow
+            .getHandle(row.workflow_id)
+            .result()
+            .catch(() => undefined),
+          new Promise((r) => setTimeout(r, left).unref()),
+        ]);
       }
     }
   }

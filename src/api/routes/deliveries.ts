@@ -63,7 +63,10 @@ export function deliveryRoutes({ route, services }: RouteDeps): void {
     auth: 'account',
     summary: 'Attempt a pending delivery now, or send a finished one again as a new cycle',
     params: idParams,
-    responses: { 202: { description: 'Accepted' }, 409: { description: 'The webhook is disabled' } },
+    responses: {
+      202: { description: 'Accepted' },
+      409: { description: 'The webhook is disabled, or its previous run is still finishing' },
+    },
     handler: async ({ principal, params }) => {
       await services.deliveries.retry(accountOf(principal), params.id);
       return { status: 202, body: { id: params.id } };

@@ -5,7 +5,11 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { describe, expect, it, vi } from 'vitest';
 import type { Db } from '../../../src/db/knex';
 import { ConflictError } from '../../../src/errors';
-import { createDeliveriesService, type DeliveryRow } from '../../../src/services/deliveries';
+import {
+  createDeliveriesService,
+  PREVIOUS_RUN_WAIT_MS,
+  type DeliveryRow,
+} from '../../../src/services/deliveries';
 import type { ServiceDeps } from '../../../src/services/deps';
 import { createWebhooksService, type WebhookRow } from '../../../src/services/webhooks';
 
@@ -165,6 +169,27 @@ describe('deliveries service: retry', () => {
     expect(t.result).toHaveBeenCalledTimes(1);
     expect(t.workflow.start).toHaveBeenCalledTimes(2);
     expect(t.row).toMatchObject({ status: 'pending', cycle: 2 });
+  });
+
+  it('answers 409 and puts the row back when the previous run does not close within the bound', async () => {
+    vi.useFakeTimers();
+    try {
+      const finishedAt = new Date('2026-01-02T00:00:00Z');
+      const t = setUp({ status: 'failed', cycle: 1, finished_at: finishedAt });
+      t.workflow.start.mockRejectedValue(
+        new WorkflowExecutionAlreadyStartedError('already started', 'delivery:evt_1:wh_1', 'deliverWebhook'),
+      );
+      // The previous run hangs in an attempt: its result never comes.
+      t.result.mockImplementation(() => new Promise<string>(() => undefined));
+      const retried = t.service.retry('acc_1', 'dlv_1');
+      const outcome = expect(retried).rejects.toThrow(/previous run is still finishing/);
+      await vi.advanceTimersByTimeAsync(PREVIOUS_RUN_WAIT_MS + 1);
+      await outcome;
+      await expect(retried).rejects.toBeInstanceOf(ConflictError);
+      expect(t.row).toMatchObject({ status: 'failed', cycle: 1, finished_at: finishedAt });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('puts the row back when the next cycle cannot start', async () => {
