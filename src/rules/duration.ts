@@ -119,6 +119,25 @@ export function boundedDuration(minMs: number, maxMs: number, message: string) {
     });
 }
 
+/**
+ * A recurring job's shift: "minimal" or a delay. One string schema with one pattern rather than a
+ * union, so that the OpenAPI document says exactly this (a nullable union renders as an `anyOf`
+ * with a bare `{nullable: true}` branch, which admits any value).
+ */
+export function shiftSchema(minimal: string) {
+  const delay = boundedDurationPattern(0, MAX_DURATION_MS);
+  return z
+    .string()
+    .refine(
+      (s) => s === minimal || delaySchema.safeParse(s).success,
+      `must be "${minimal}" or a duration \`<integer><unit>\` of at most ${MAX_DURATION}`,
+    )
+    .meta({
+      description: `"${minimal}" or a duration \`<integer><unit>\`, unit s, m, h or d, between 0s and ${MAX_DURATION}`,
+      pattern: `^(?:${minimal}|${delay.slice(1, -1)})$`,
+    });
+}
+
 /** Periods (how often): at least a second, so a typo cannot make a tight loop. */
 export const periodSchema = boundedDuration(1_000, MAX_DURATION_MS, `must be between 1s and ${MAX_DURATION}`);
 /** Delays, shifts and jitter: zero is allowed. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { timestamp } from './common';
+import { requiredName, timestamp } from './common';
 
 export const createAccountBody = z.strictObject({
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  name: requiredName,
 });
 
 export const accountSchema = z

@@ -3,7 +3,7 @@ import { delaySchema, periodSchema } from '../rules/duration';
 import { headersSchema } from '../rules/headers';
 import { isJobType } from '../rules/jobTypes';
 import { secretKeySchema } from '../rules/signature';
-import { HTTP_URL_PATTERN, listQuery, timestamp } from './common';
+import { HTTP_URL_PATTERN, listQuery, requiredName, timestamp } from './common';
 
 export { delaySchema, periodSchema } from '../rules/duration';
 
@@ -71,7 +71,7 @@ const connectorFields = {
 export const connectorInput = z.strictObject(connectorFields);
 export const connectorPatch = z.strictObject({ ...connectorFields, url: connectorFields.url.optional() });
 
-const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const name = requiredName;
 const kind = z.enum(['sales', 'fulfillment']);
 const release = z.enum(['stable', 'beta']);
 const mode = z.enum(['webhook', 'recurring']);

@@ -16,6 +16,18 @@ export function oneOfPattern(values: readonly string[]): string {
   return `^(?:${values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
 }
 
+/**
+ * A required display name: trimmed, then 1–200 characters. The pattern says "has a character that
+ * is not whitespace" for the document; U+FEFF is named because JavaScript trims it and other regex
+ * engines do not count it as whitespace.
+ */
+export const requiredName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .meta({ pattern: '[^\\s\\ufeff]' });
+
 export const idParams = z.object({ id: z.string().min(1).max(200) });
 
 export const timestamp = z.string().meta({ format: 'date-time', example: '2026-11-23T08:00:00.000Z' });

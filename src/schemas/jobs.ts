@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { shiftSchema } from '../rules/duration';
 import { listQuery, timestamp } from './common';
 import { delaySchema, periodSchema, recurringJobSettings, webhookJobSettings } from './channels';
 
@@ -27,8 +28,7 @@ export const putRecurringJobBody = z
     period: periodSchema
       .nullable()
       .meta({ description: 'How often the job runs; null (None) removes the schedule' }),
-    shift: z
-      .union([z.literal('minimal'), delaySchema])
+    shift: shiftSchema('minimal')
       .nullable()
       .default(null)
       .meta({ description: 'null (None), "minimal" (5 minutes) or a duration shorter than period' }),

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeCursor } from '../../src/db/paginate';
 import { newId } from '../../src/ids';
-import { HTTP_URL_PATTERN, listQuery, timestampInput } from '../../src/schemas/common';
+import { shiftSchema } from '../../src/rules/duration';
+import { HTTP_URL_PATTERN, listQuery, requiredName, timestampInput } from '../../src/schemas/common';
+import { putRecurringJobBody } from '../../src/schemas/jobs';
 
 const documented = (schema: z.ZodType) => new RegExp(String(z.globalRegistry.get(schema)?.pattern));
 
@@ -34,6 +36,37 @@ describe('documented patterns', () => {
       expect(timestampInput.safeParse(s).success, s).toBe(true);
     }
     for (const s of outside) expect(re.test(s), s).toBe(false);
+  });
+
+  it('shift: "minimal" or a delay, one pattern that agrees with the validation both ways', () => {
+    const schema = shiftSchema('minimal');
+    const re = documented(schema);
+    const accepted = ['minimal', '0s', '5m', '12h', '366d', '31622400s'];
+    const refused = ['', 'Minimal', 'minimal5m', '367d', '31622401s', '5', '-5m', '5 m', 'null'];
+    for (const s of accepted) {
+      expect(re.test(s), s).toBe(true);
+      expect(schema.safeParse(s).success, s).toBe(true);
+    }
+    for (const s of refused) {
+      expect(re.test(s), s).toBe(false);
+      expect(schema.safeParse(s).success, s).toBe(false);
+    }
+    expect(putRecurringJobBody.parse({ period: '1h', shift: null }).shift).toBeNull();
+    expect(putRecurringJobBody.safeParse({ period: '1h', shift: 42 }).success).toBe(false);
+  });
+
+  it('required names: the pattern admits exactly what is not empty once trimmed', () => {
+    const re = documented(requiredName);
+    const blank = ['', ' ', '\r', '\n\t', '\u00a0', '\ufeff', '\u2028', '\u3000 '];
+    const named = ['a', ' a ', '\u00a0x', 'Zürich', '\ufeffb'];
+    for (const s of blank) {
+      expect(re.test(s), JSON.stringify(s)).toBe(false);
+      expect(requiredName.safeParse(s).success, JSON.stringify(s)).toBe(false);
+    }
+    for (const s of named) {
+      expect(re.test(s), JSON.stringify(s)).toBe(true);
+      expect(requiredName.safeParse(s).success, JSON.stringify(s)).toBe(true);
+    }
   });
 
   it('URLs: http(s) with a host and no whitespace', () => {
