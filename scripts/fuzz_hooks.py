@@ -1,0 +1,88 @@
+"""schemathesis hooks for `npm run fuzz` (loaded through SCHEMATHESIS_HOOKS=fuzz_hooks).
+
+The OpenAPI document states every input rule it can (patterns, bounds, enums). A few rules it
+cannot state: a target URL's address must be public, header names are HTTP tokens and some are
+reserved, map keys are catalogue job types (OpenAPI 3.0 has no propertyNames), rules across fields,
+and numbers and strings inside free-form JSON. For the operations with such rules, the fuzz config
+lets `positive_data_acceptance` accept a 422; this check then narrows that exception to exactly
+those rules: a schema-valid request refused with 422 must name only the listed fields with the
+listed reasons. Any other refusal fails the run, as any 422 on the other operations already does.
+The same list is in the README ("Fuzzing").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import schemathesis
+
+HEADER_RULES = (
+    r"HTTP token|is set by Switchyard|duplicates header|headers are allowed|headers must total"
+    r"|cannot be set together with auth"
+)
+URL_RULES = r"only public addresses are allowed|is a loopback name"
+JOB_KEY = r"is not a known job type"
+SHORTER = r"must be shorter than"
+JSON_RULES = r"cannot be represented exactly|unpaired UTF-16 surrogates|levels deep"
+# Any body: JavaScript would read the key as the prototype (README, "Input rules").
+PROTO_KEY = (r".*", r'key "__proto__" is not accepted')
+
+WEBHOOK = [
+    (r"target_url", URL_RULES),
+    (r"additional_headers(\..*)?", HEADER_RULES),
+    (r"goods_owner_id", r"is required for a regular webhook|must be null for an automation webhook"),
+    (r"retry_countdown_config", r"is required when retry_policy is countdown|must be null when retry_policy"),
+]
+CHANNEL = [
+    (r"connector\.url", URL_RULES),
+    (r"connector\.headers(\..*)?", HEADER_RULES),
+    (r"(webhook_jobs|recurring_jobs)(\..*)?", JOB_KEY),  # keys may hold dots or be empty
+    (r"recurring_jobs", r"is only available on beta channels"),
+    (r"recurring_jobs\..*\.(delay|jitter)", SHORTER),
+]
+FREE_JSON = [(r".*", JSON_RULES)]
+
+# operation label -> [(detail path regex, detail message regex)]
+DOCUMENTED_REFUSALS: dict[str, list[tuple[str, str]]] = {
+    "POST /v1/webhooks": WEBHOOK,
+    "PATCH /v1/webhooks/{id}": WEBHOOK,
+    "POST /v1/channels": CHANNEL,
+    "PATCH /v1/channels/{id}": CHANNEL,
+    "POST /v1/events": FREE_JSON,
+    "POST /v1/inbound/{channel_id}/{job_type}": FREE_JSON,
+    "PUT /v1/recurring-jobs/{job_type}": [(r"shift|jitter", SHORTER)],
+}
+
+
+def undocumented_details(label: str, details: list[dict]) -> list[dict]:
+    """The details of a 422 that no documented rule of the operation explains."""
+    rules = [*DOCUMENTED_REFUSALS.get(label, []), PROTO_KEY]
+    return [
+        d
+        for d in details
+        if not any(
+            re.fullmatch(p, str(d.get("path", ""))) and re.search(m, str(d.get("message", "")))
+            for p, m in rules
+        )
+    ]
+
+
+@schemathesis.check
+def refusal_is_documented(ctx, response, case):
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code != 422:
+        return None
+    if case.operation.label not in DOCUMENTED_REFUSALS:
+        return None  # positive_data_acceptance already fails any 422 here
+    try:
+        details = json.loads(response.text)["error"]["details"]
+    except (ValueError, KeyError, TypeError):
+        raise AssertionError("a 422 without the error body's details")
+    unexplained = undocumented_details(case.operation.label, details)
+    if unexplained or not details:
+        raise AssertionError(
+            "Schema-valid request refused for a reason the documented exceptions do not cover: "
+            + json.dumps(unexplained or details)
+        )
+    return None

@@ -1,0 +1,81 @@
+// scripts/fuzz_hooks.py, run by the pinned schemathesis' own Python: which 422 refusals of a
+// schema-valid request count as documented (the rules the OpenAPI document cannot state).
+import { execFileSync } from 'node:child_process';
+import { delimiter, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error -- a plain .mjs script (no types)
+import { installedSchemathesis } from '../../scripts/setup-schemathesis.mjs';
+
+const scripts = join(import.meta.dirname, '..', '..', 'scripts');
+
+type Detail = { path: string; message: string };
+
+/** undocumented_details(label, [detail]) for each case, as the fuzz run computes it (one Python start). */
+function undocumented(cases: [string, string, string][]): Detail[][] {
+  const tool = installedSchemathesis() as { python: string; dir: string } | undefined;
+  if (!tool) throw new Error('schemathesis is not installed: run node scripts/setup-schemathesis.mjs');
+  const out = execFileSync(
+    tool.python,
+    [
+      '-c',
+      'import json, sys, fuzz_hooks; print(json.dumps([fuzz_hooks.undocumented_details(l, [{"path": p, "message": m}]) for l, p, m in json.loads(sys.argv[1])]))',
+      JSON.stringify(cases),
+    ],
+    { env: { ...process.env, PYTHONPATH: [tool.dir, scripts].join(delimiter) }, encoding: 'utf8' },
+  );
+  return JSON.parse(out) as Detail[][];
+}
+
+describe('fuzz hooks: documented refusals of schema-valid requests', () => {
+  const documented: [string, string, string][] = [
+    [
+      'POST /v1/webhooks',
+      'target_url',
+      'host 127.0.0.1 is a loopback address; only public addresses are allowed',
+    ],
+    [
+      'PATCH /v1/webhooks/{id}',
+      'additional_headers.Host',
+      'header Host is set by Switchyard and cannot be overridden',
+    ],
+    ['POST /v1/webhooks', 'goods_owner_id', 'is required for a regular webhook'],
+    ['POST /v1/channels', 'webhook_jobs.foo', 'is not a known job type (see GET /v1/job-types)'],
+    [
+      'PATCH /v1/channels/{id}',
+      'recurring_jobs',
+      'is only available on beta channels; stable channels use …',
+    ],
+    [
+      'POST /v1/events',
+      'payload.n',
+      'is a number that cannot be represented exactly (beyond ±2^53 or out of range)',
+    ],
+    [
+      'POST /v1/inbound/{channel_id}/{job_type}',
+      'a.0',
+      'must not contain unpaired UTF-16 surrogates (such as \\ud800)',
+    ],
+    ['PUT /v1/recurring-jobs/{job_type}', 'shift', 'must be shorter than period (1h); "minimal" is 5m'],
+    [
+      'POST /v1/webhooks',
+      'additional_headers.__proto__',
+      'key "__proto__" is not accepted: JavaScript reads it …',
+    ],
+  ];
+  // A documented path with another reason, a reason on another path, an operation without exceptions.
+  const not: [string, string, string][] = [
+    ['POST /v1/webhooks', 'target_url', 'must be a valid URL'],
+    ['POST /v1/webhooks', 'name', 'is required for a regular webhook'],
+    ['POST /v1/events', 'type', 'must not be empty'],
+    ['POST /v1/accounts', 'name', 'must not be empty'],
+    ['PUT /v1/recurring-jobs/{job_type}', 'period', 'must be shorter than period (1h)'],
+  ];
+
+  it('accepts each documented rule on its operation and field, and nothing else', () => {
+    const verdicts = undocumented([...documented, ...not]);
+    documented.forEach((c, i) => expect(verdicts[i], c.join(' | ')).toEqual([]));
+    not.forEach(([, path, message], i) =>
+      expect(verdicts[documented.length + i], `${path} | ${message}`).toEqual([{ path, message }]),
+    );
+  });
+});
