@@ -5,6 +5,7 @@ import { BODY_LIMIT_BYTES } from '../constants';
 import { createAuthenticator, type Principal } from './auth';
 import { RateLimiter } from './rateLimit';
 import { docsRouter } from './docs';
+import { fixNullableUnions } from './openapiNullable';
 import { errorMiddleware, INVALID_UTF8, notFoundHandler, requireJsonBody } from './errorMiddleware';
 import type { AppDeps, RouteDeps } from './deps';
 import { methodNotAllowed } from './methodNotAllowed';
@@ -86,15 +87,17 @@ export function createApp(deps: AppDeps) {
 
   let openapi: object | undefined;
   app.get('/openapi.json', (_req, res) => {
-    openapi ??= new OpenApiGeneratorV3(registry.definitions).generateDocument({
-      openapi: '3.0.3',
-      info: {
-        title: 'Switchyard API',
-        version: VERSION,
-        description: 'Durable webhooks and channel automations on Temporal.',
-      },
-      servers: [{ url: '/' }],
-    });
+    openapi ??= fixNullableUnions(
+      new OpenApiGeneratorV3(registry.definitions).generateDocument({
+        openapi: '3.0.3',
+        info: {
+          title: 'Switchyard API',
+          version: VERSION,
+          description: 'Durable webhooks and channel automations on Temporal.',
+        },
+        servers: [{ url: '/' }],
+      }),
+    );
     res.json(openapi);
   });
   app.use(docsRouter());

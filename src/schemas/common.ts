@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CURSOR_PATTERN } from '../db/paginate';
+import { integerRangePattern } from '../rules/duration';
 
 export const errorResponseSchema = z
   .object({
@@ -37,17 +38,23 @@ export const MIN_INPUT_TIME_MS = Date.UTC(1970, 0, 1);
 export const MAX_INPUT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const TIME_RANGE = 'must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z';
 
+const OCTET = integerRangePattern(0, 255);
+/** A host name label with single hyphens inside it only: no `xn--` (punycode) label can match. */
+const LABEL = '[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*';
 /**
- * An RFC 3339 timestamp from a client. zod checks the calendar (no 30 February, no leap second);
- * the range keeps out years PostgreSQL stores differently or not at all (year 0, and year 10000
- * that `9999-12-31T23:59:59-14:00` is in UTC) and that would not print back as RFC 3339.
- * Fractions beyond milliseconds are dropped.
+ * The URLs the document promises to accept: http(s); a host that is a dotted IPv4 address or an
+ * ASCII name whose last label starts with a letter (WHATWG URL reads a name ending in a number as
+ * IPv4 and refuses it if it is not one) and whose labels have hyphens only singly and inside (an
+ * `xn--` label must be valid punycode, so none can match; no lookarounds, for every regex engine);
+ * a port 1–65535; then visible ASCII. The server accepts more (IDN hosts, IPv6 literals, anything
+ * `new URL` parses), but every value this admits parses. What no pattern can say (a public
+ * address) is checked by the server (422).
  */
-/**
- * The document's shape of a URL field: http(s), a host, no whitespace. What a pattern cannot say
- * (a port in range, a public address, a host that resolves) is checked by the server (422).
- */
-export const HTTP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+(?:[/?#]\\S*)?$';
+export const HTTP_URL_PATTERN =
+  '^[Hh][Tt][Tt][Pp][Ss]?://' +
+  `(?:(?:${OCTET})(?:\\.(?:${OCTET})){3}|(?:${LABEL}\\.)*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)` +
+  `(?::(?:${integerRangePattern(1, 65535)}))?` +
+  '(?:[/?#][\\x21-\\x7E]*)?$';
 
 /**
  * The year range of timestampInput as a pattern (prefix; the format says the rest): 1971–9998
@@ -61,6 +68,12 @@ const TIMESTAMP_RANGE_PATTERN =
   '|9999-(?:0[1-9]|1[01])-|9999-12-(?:[0-2][0-9]|30)T' +
   '|9999-12-31T[0-9:.]+(?:Z|\\+[0-9]{2}:[0-9]{2}|-00:00)$)';
 
+/**
+ * An RFC 3339 timestamp from a client. zod checks the calendar (no 30 February, no leap second);
+ * the range keeps out years PostgreSQL stores differently or not at all (year 0, and year 10000
+ * that `9999-12-31T23:59:59-14:00` is in UTC) and that would not print back as RFC 3339.
+ * Fractions beyond milliseconds are dropped.
+ */
 export const timestampInput = z.iso
   .datetime({ offset: true, message: 'must be an RFC 3339 timestamp' })
   // zod runs this after a failed format too: a value Date cannot read is the format's issue.

@@ -86,7 +86,12 @@ const fields = {
   }),
   secret_key: secretKeySchema.nullable(),
   auth: authSchema.nullable(),
-  notify_email: z.email('must be an email address').max(320).nullable(),
+  // The pattern is zod's own email rule, so the document admits exactly the addresses accepted.
+  notify_email: z
+    .email('must be an email address')
+    .max(320)
+    .meta({ pattern: z.regexes.email.source })
+    .nullable(),
   enabled: z.boolean(),
 };
 

@@ -136,6 +136,30 @@ describe('the HTTP shell', () => {
     expect(new RegExp(create.delay.pattern ?? create.delay.anyOf?.[0]?.pattern).test('5m')).toBe(true);
   });
 
+  it('says what every nullable union admits: no untyped {nullable: true} branch anywhere', async () => {
+    const doc = (await app.call('GET', '/openapi.json', { key: null })).body;
+    const bare: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}/${i}`));
+      if (typeof node !== 'object' || node === null) return;
+      for (const [k, v] of Object.entries(node)) {
+        if ((k === 'anyOf' || k === 'oneOf') && Array.isArray(v))
+          v.forEach((b: Record<string, unknown>, i) => {
+            if (!('type' in b) && !('$ref' in b) && !('allOf' in b) && !('anyOf' in b) && !('oneOf' in b))
+              bare.push(`${at}/${k}/${i}`);
+          });
+        walk(v, `${at}/${k}`);
+      }
+    };
+    walk(doc, '#');
+    expect(bare).toEqual([]);
+    const auth = doc.components.schemas.CreateWebhook.properties.auth;
+    expect(auth.anyOf.map((b: { nullable?: boolean; type?: string }) => [b.type, b.nullable])).toEqual([
+      ['object', true],
+      ['object', true],
+    ]);
+  });
+
   it('exposes Prometheus metrics that count requests by route', async () => {
     await app.call('GET', '/healthz', { key: null });
     const res = await fetch(`${app.url}/metrics`);
