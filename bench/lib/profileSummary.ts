@@ -389,7 +389,9 @@ export function scaleSummary(s: ProfileSummary, factor: number): ProfileSummary 
  * its platform workers, the profiler on its own thread.
  */
 export function nativeThreadKind(name: string): string {
-  if (name.startsWith('tokio-runtime')) return 'Temporal core (Rust threads)';
+  // tokio's workers, and core's workflow-processing thread (its workflow state machines).
+  if (name.startsWith('tokio-runtime') || name.startsWith('workflow-proces'))
+    return 'Temporal core (Rust threads)';
   if (name.startsWith('V8 DefaultWorke') || name.startsWith('V8 ')) return 'V8 helper threads (GC, compiler)';
   if (name === 'v8:ProfEvntProc') return 'CPU profiler thread (--profile overhead)';
   if (name.startsWith('libuv-worker')) return 'libuv thread pool';

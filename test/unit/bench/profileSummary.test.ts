@@ -169,6 +169,7 @@ describe('scaling to CPU and native threads', () => {
 
   it.each([
     ['tokio-runtime-w', 'Temporal core (Rust threads)'],
+    ['workflow-proces', 'Temporal core (Rust threads)'],
     ['V8 DefaultWorke', 'V8 helper threads (GC, compiler)'],
     ['v8:ProfEvntProc', 'CPU profiler thread (--profile overhead)'],
     ['libuv-worker', 'libuv thread pool'],
