@@ -78,6 +78,8 @@ const URL_RULES: Array<[RegExp, Bucket]> = [
     'payload conversion',
   ],
   [pkg('@temporalio/[^/]+'), 'Temporal SDK (other JS)'],
+  // Only the Temporal worker uses rxjs (its task pipelines).
+  [pkg('rxjs'), 'Temporal SDK (other JS)'],
   [pkg('undici', 'llhttp'), 'undici / HTTP'],
   [
     /^node:(?:_http_\w+|http|https|net|tls|dns|internal\/http\w*|internal\/net|internal\/dns\/.*|internal\/stream_base_commons|internal\/undici)$/,

@@ -32,6 +32,10 @@ describe('classifyFrame', () => {
     [frame('read', `${NM}/protobufjs/src/reader.js`), 'protobuf'],
     [frame('toPayload', `${NM}/@temporalio/common/lib/converter/payload-converter.js`), 'payload conversion'],
     [frame('x', `${NM}/@temporalio/worker/lib/worker.js`), 'Temporal SDK (other JS)'],
+    [
+      frame('_next', `${NM}/rxjs/dist/cjs/internal/operators/OperatorSubscriber.js`),
+      'Temporal SDK (other JS)',
+    ],
     [frame('request', `${NM}/undici/lib/dispatcher/client-h1.js`), 'undici / HTTP'],
     [frame('parserOnHeadersComplete', 'node:_http_common'), 'undici / HTTP'],
     [frame('query', `${NM}/@electric-sql/pglite/dist/index.js`), 'PGlite'],
