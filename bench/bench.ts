@@ -32,10 +32,19 @@ import {
   pidFromFile,
   runMain,
 } from './lib/procs';
+import {
+  bucketRows,
+  mergeSummaries,
+  nativeThreadKind,
+  scaleSummary,
+  summarizeProfileDir,
+  type ThreadProfile,
+} from './lib/profileSummary';
 import { Progress } from './lib/progress';
 import { BenchReceiver, type Fault } from './lib/receiver';
 import { mib, perBucket, round, summarize } from './lib/stats';
 import { renderChart } from './lib/svg';
+import { readThreadCpu, threadCpuDelta } from './lib/threads';
 
 const args = parseArgs('npm run bench --', {
   webhooks: { type: 'number', default: 10, help: 'webhooks subscribed to the event type (W)' },
@@ -121,6 +130,10 @@ interface PhaseResult {
   cpu: ReturnType<typeof cpuReport>;
   latencies: number[];
   eventIds: string[];
+  /** The measured window in the CPU profiles' clock (CLOCK_MONOTONIC µs). */
+  window: { fromUs: number; toUs: number };
+  /** CPU seconds of the Switchyard process's threads in the window, by thread name. */
+  threadCpuSeconds: Record<string, number>;
 }
 
 /** CPU use in a window: seconds per process, per item (ms), and as a share of the machine. */
@@ -144,6 +157,7 @@ async function main(): Promise<number> {
   const resultsDir = resolve(REPO_ROOT, 'bench-results');
   mkdirSync(resultsDir, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const profileDir = join(resultsDir, `profile-${runId}`);
   if (!args.keep) onCleanup(async () => rmSync(dataDir, { recursive: true, force: true }));
   const external = {
     database: Boolean(process.env.DATABASE_URL),
@@ -185,7 +199,7 @@ async function main(): Promise<number> {
       LOG_LEVEL: args['log-level'],
     },
     nodeArgs: [
-      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, `profile-${runId}`)}`] : []),
+      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
     ],
   });
@@ -287,6 +301,8 @@ async function main(): Promise<number> {
     ).start();
     const origin = performance.now();
     const closeCpu = cpuWindow(rss, nproc);
+    const threads0 = sw.pid ? readThreadCpu(sw.pid) : new Map();
+    const fromUs = monotonicUs();
     const posting = postEvents(api, {
       key: account.key,
       ids: eventIds,
@@ -309,6 +325,8 @@ async function main(): Promise<number> {
     });
     await posting;
     const cpuWin = closeCpu();
+    const toUs = monotonicUs();
+    const threadCpuSeconds = sw.pid ? threadCpuDelta(sw.pid, threads0, readThreadCpu(sw.pid)) : {};
     await sleep(1000); // late duplicates
     bar.stop();
 
@@ -360,6 +378,8 @@ async function main(): Promise<number> {
       perSecond: { accepted: perBucket(acceptedEnds, origin), delivered: perBucket(arrivals, origin) },
       latencies,
       eventIds: eventIds.filter((id) => acceptedIds.has(id)),
+      window: { fromUs, toUs },
+      threadCpuSeconds: roundAll(threadCpuSeconds),
     };
   };
 
@@ -421,6 +441,8 @@ async function main(): Promise<number> {
     process.kill(temporalPid, 'SIGKILL');
   }
 
+  const profile = args.profile ? profileReport(profileDir, main) : undefined;
+
   const memory = Object.fromEntries(Object.entries(rss.report()).map(([k, v]) => [k, mib(v)]));
   const memoryUnderLoad = Object.fromEntries([...rss.windowPeak].map(([k, v]) => [k, mib(v)]));
   const result = {
@@ -473,6 +495,8 @@ async function main(): Promise<number> {
     peakRssUnderLoadMiB: memoryUnderLoad,
     /** The Switchyard process's main-thread V8 heap and external memory at the end of the run. */
     switchyardMemoryMiB: heap,
+    /** With --profile: self time of the first phase's window by bucket and function (ms per delivery). */
+    profile,
   };
 
   const stem = args.json ? resolve(args.json).replace(/\.json$/, '') : join(resultsDir, `bench-${runId}`);
@@ -571,9 +595,144 @@ async function main(): Promise<number> {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')} MiB (main thread, from /metrics at the end)`,
   );
+  if (profile) out.push(...profileLines(profile));
   out.push(`  written        ${stem}.json, ${stem}.svg`, '');
   process.stdout.write(out.join('\n'));
   return phases.some((p) => p.deliveries.lost > 0) ? 1 : 0;
+}
+
+/** process.hrtime in µs: on Linux the clock of V8's profile timestamps (CLOCK_MONOTONIC). */
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+interface ProfileReport {
+  dir: string;
+  phase: string;
+  deliveries: number;
+  /** CPU ms per delivery of the process (from /proc) and of its threads, by thread name. */
+  processCpuMsPerDelivery: number;
+  threadCpuMsPerDelivery: Record<string, number>;
+  /** Sampled non-idle JS-thread time per delivery; the rest of the process CPU is native threads. */
+  profiledBusyMsPerDelivery: number;
+  threads: Array<{ file: string; threadId: number; busyMsPerDelivery: number; idleShare: number }>;
+  /** CPU ms per delivery: JS buckets scaled to their threads' CPU, plus the native threads; share of the process. */
+  buckets: Array<{ bucket: string; msPerDelivery: number; share: number }>;
+  /** Unscaled sampled self time (wall clock on stack), idle included. */
+  rawBuckets: Array<{ bucket: string; msPerDelivery: number; share: number }>;
+  /** By self time, scaled to CPU like the buckets. */
+  topFunctions: Array<{
+    functionName: string;
+    url: string;
+    line: number;
+    bucket: string;
+    msPerDelivery: number;
+  }>;
+  error?: string;
+}
+
+/**
+ * Summarises the CPU profiles (every JS thread of the Switchyard process) over the phase's window.
+ * V8 samples by wall clock, so a thread that is runnable but waiting for a core (a busy machine)
+ * still collects samples: each JS thread's buckets are scaled to the CPU /proc says it used (the
+ * main thread to `main`, the worker threads together to the threads named `node`), and the
+ * process's other threads (Temporal's Rust core, V8's GC helpers, the profiler) are added from
+ * /proc, so the rows add up to the process's CPU.
+ */
+function profileReport(dir: string, phase: PhaseResult): ProfileReport {
+  const n = Math.max(1, phase.deliveries.delivered);
+  const per = (ms: number) => round(ms / n, 3);
+  const processMs = (phase.cpu.processSeconds.switchyard ?? NaN) * 1000;
+  const threadMs = Object.fromEntries(Object.entries(phase.threadCpuSeconds).map(([k, v]) => [k, v * 1000]));
+  let threads: ThreadProfile[] = [];
+  let error: string | undefined;
+  try {
+    threads = summarizeProfileDir(dir, { fromUs: phase.window.fromUs, toUs: phase.window.toUs });
+  } catch (err) {
+    error = (err as Error).message;
+  }
+  const mainThreads = threads.filter((t) => t.threadId === 0).map((t) => t.summary);
+  const workerThreads = threads.filter((t) => t.threadId !== 0).map((t) => t.summary);
+  const raw = mergeSummaries([...mainThreads, ...workerThreads], 15);
+  const mainRaw = mergeSummaries(mainThreads, 200);
+  const workerRaw = mergeSummaries(workerThreads, 200);
+  const scaled = mergeSummaries(
+    [
+      scaleSummary(mainRaw, (threadMs.main ?? 0) / mainRaw.busyMs),
+      scaleSummary(workerRaw, (threadMs.node ?? 0) / workerRaw.busyMs),
+    ],
+    15,
+  );
+  const native: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(threadMs)) {
+    if (name === 'main' || name === 'node') continue;
+    const kind = nativeThreadKind(name);
+    native[kind] = (native[kind] ?? 0) + ms;
+  }
+  const rows = [
+    ...bucketRows(scaled, n)
+      .filter((r) => r.bucket !== 'idle')
+      .map((r) => ({ bucket: r.bucket as string, ms: r.msPerItem })),
+    ...Object.entries(native).map(([bucket, ms]) => ({ bucket, ms: ms / n })),
+  ].sort((a, b) => b.ms - a.ms);
+  const total = rows.reduce((a, r) => a + r.ms, 0);
+  return {
+    dir,
+    phase: phase.label,
+    deliveries: phase.deliveries.delivered,
+    processCpuMsPerDelivery: per(processMs),
+    threadCpuMsPerDelivery: Object.fromEntries(Object.entries(threadMs).map(([k, v]) => [k, per(v)])),
+    profiledBusyMsPerDelivery: per(raw.busyMs),
+    threads: threads.map((t) => ({
+      file: t.file,
+      threadId: t.threadId,
+      busyMsPerDelivery: per(t.summary.busyMs),
+      idleShare: round(t.summary.buckets.idle / Math.max(1e-9, t.summary.wallMs), 3),
+    })),
+    buckets: rows.map((r) => ({
+      bucket: r.bucket,
+      msPerDelivery: round(r.ms, 3),
+      share: round(r.ms / Math.max(1e-9, total), 3),
+    })),
+    rawBuckets: bucketRows(raw, n).map((r) => ({
+      bucket: r.bucket,
+      msPerDelivery: round(r.msPerItem, 3),
+      share: round(r.share, 3),
+    })),
+    topFunctions: scaled.topFunctions.map((f) => ({
+      functionName: f.functionName,
+      url: f.url,
+      line: f.line,
+      bucket: f.bucket,
+      msPerDelivery: per(f.ms),
+    })),
+    error,
+  };
+}
+
+function profileLines(p: ProfileReport): string[] {
+  const out = [
+    `  profile        ${p.dir} (phase ${p.phase}, ${p.deliveries} deliveries)${p.error ? ` — ${p.error}` : ''}`,
+    `    process      ${p.processCpuMsPerDelivery} ms CPU per delivery; JS threads sampled busy ${p.profiledBusyMsPerDelivery} ms; by thread: ${Object.entries(
+      p.threadCpuMsPerDelivery,
+    )
+      .filter(([, v]) => v >= 0.05)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `    JS threads   ${p.threads.map((t) => `#${t.threadId} busy ${t.busyMsPerDelivery} ms (idle ${Math.round(t.idleShare * 100)}%)`).join(', ')}`,
+    "    CPU by bucket, ms per delivery (JS self time scaled to each thread's CPU; native threads from /proc):",
+  ];
+  for (const b of p.buckets)
+    out.push(
+      `      ${b.bucket.padEnd(40)} ${b.msPerDelivery.toFixed(3).padStart(8)}  ${(b.share * 100).toFixed(1).padStart(5)}%`,
+    );
+  out.push('    top self-time functions, ms per delivery:');
+  for (const f of p.topFunctions)
+    out.push(
+      `      ${f.msPerDelivery.toFixed(3).padStart(7)}  ${f.functionName} ${f.url}${f.line > 0 ? `:${f.line}` : ''} [${f.bucket}]`,
+    );
+  return out;
 }
 
 async function scrapeMemory(api: Api): Promise<Record<string, number>> {

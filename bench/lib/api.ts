@@ -83,6 +83,8 @@ export class Api {
       timeout: string;
       secretKey?: string;
       firstIndex?: number;
+      /** The webhook's `delay` (wait before the first attempt), e.g. "2s". */
+      delay?: string;
     },
   ): Promise<string[]> {
     const ids: string[] = [];
@@ -95,6 +97,7 @@ export class Api {
         max_attempts: o.maxAttempts,
         timeout: o.timeout,
         ...(o.secretKey ? { secret_key: o.secretKey } : {}),
+        ...(o.delay ? { delay: o.delay } : {}),
       });
       if (r.status !== 201)
         throw new Error(`POST /v1/webhooks answered ${r.status}: ${JSON.stringify(r.body)}`);
