@@ -250,11 +250,11 @@ function config(s: Seeds): string {
       `parameters = { "path.id" = ${toml(s.accountId)}, "path.key_id" = ${toml(s.spareKeyId)} }`,
     ]),
     block([
-      'include-path-regex = "^/v1/recurring-jobs/\\{job_type\\}"',
+      'include-path-regex = "^/v1/recurring-jobs/\\\\{job_type\\\\}"',
       `parameters = { "path.job_type" = ${toml(SEED_JOB_TYPE)} }`,
     ]),
     block([
-      'include-path-regex = "^/v1/channels/\\{id\\}/jobs/\\{job_type\\}"',
+      'include-path-regex = "^/v1/channels/\\\\{id\\\\}/jobs/\\\\{job_type\\\\}"',
       // The seeded channel's own job (its webhook_jobs name it).
       `parameters = { "path.id" = ${toml(s.channelId)}, "path.job_type" = "orders.import" }`,
     ]),
