@@ -33,6 +33,7 @@ WEBHOOK = [
     (r"additional_headers(\..*)?", HEADER_RULES),
     (r"goods_owner_id", r"is required for a regular webhook|must be null for an automation webhook"),
     (r"retry_countdown_config", r"is required when retry_policy is countdown|must be null when retry_policy"),
+    (r"retry_countdown_config\.kwargs\.max_value", r"must be greater than min_value"),
 ]
 CHANNEL = [
     (r"connector\.url", URL_RULES),
@@ -62,7 +63,8 @@ def undocumented_details(label: str, details: list[dict]) -> list[dict]:
         d
         for d in details
         if not any(
-            re.fullmatch(p, str(d.get("path", ""))) and re.search(m, str(d.get("message", "")))
+            # DOTALL: generated map keys can hold line breaks.
+            re.fullmatch(p, str(d.get("path", "")), re.DOTALL) and re.search(m, str(d.get("message", "")))
             for p, m in rules
         )
     ]

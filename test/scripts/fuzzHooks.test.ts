@@ -40,6 +40,8 @@ describe('fuzz hooks: documented refusals of schema-valid requests', () => {
     ],
     ['POST /v1/webhooks', 'goods_owner_id', 'is required for a regular webhook'],
     ['POST /v1/channels', 'webhook_jobs.foo', 'is not a known job type (see GET /v1/job-types)'],
+    ['POST /v1/channels', 'webhook_jobs.7\n', 'is not a known job type (see GET /v1/job-types)'],
+    ['POST /v1/webhooks', 'retry_countdown_config.kwargs.max_value', 'must be greater than min_value'],
     [
       'PATCH /v1/channels/{id}',
       'recurring_jobs',
