@@ -1,0 +1,10 @@
+// A measurement aid, never used by Switchyard itself: preloaded with
+// `BENCH_NODE_ARGS="--require $PWD/bench/preload/no-promise-stacks.cjs" npm run bench -- ...`, it turns
+// `v8.promiseHooks.createHook` into a no-op in every thread of the process. The Temporal SDK installs
+// a promise hook in its workflow thread that captures and formats a stack trace (through the
+// bundle's source map) for every promise a workflow creates, for the Web UI's "Stack Trace" query;
+// this measures what that costs (BENCHMARKS.md).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const v8 = require('node:v8');
+
+v8.promiseHooks.createHook = () => () => undefined;
