@@ -15,6 +15,7 @@ describe('configuration', () => {
       SWITCHYARD_DATA_DIR: '.data',
       SWITCHYARD_ALLOW_PRIVATE_TARGETS: false,
       LOG_LEVEL: 'info',
+      SWITCHYARD_DIRECT_START_MAX: 4,
     });
   });
 
@@ -34,6 +35,8 @@ describe('configuration', () => {
     ['SWITCHYARD_ADMIN_KEY', 'short'],
     ['SMTP_URL', 'mail.example.com'],
     ['LOG_LEVEL', 'verbose'],
+    ['SWITCHYARD_DIRECT_START_MAX', '17'],
+    ['SWITCHYARD_DIRECT_START_MAX', '1.5'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     try {
       loadConfig({ [name]: value });
