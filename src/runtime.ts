@@ -206,11 +206,11 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
       void services.channels
         .reconcileAll()
         .catch((err) => logger.error({ err }, 'channel automation reconciliation failed'));
-      // An event stored just before a crash, whose fan-out never started, is dispatched here.
+      // An event stored just before a crash, whose deliveries or fan-out never started, is dispatched here.
       const sweep = () =>
         services.events.redispatchStranded().then(
-          (n) => n > 0 && logger.warn({ events: n }, 'started the fan-out of events that had none'),
-          (err) => logger.warn({ err }, 'could not check for undispatched events'),
+          (n) => n > 0 && logger.warn({ events: n }, 'dispatched events a crash had left undispatched'),
+          (err) => logger.warn({ err }, 'could not dispatch the undispatched events'),
         );
       void sweep();
       const sweeper = setInterval(() => void sweep(), 60_000).unref();

@@ -15,6 +15,7 @@ describe('configuration', () => {
       SWITCHYARD_DATA_DIR: '.data',
       SWITCHYARD_ALLOW_PRIVATE_TARGETS: false,
       LOG_LEVEL: 'info',
+      SWITCHYARD_DIRECT_START_MAX: 4,
     });
   });
 
@@ -36,6 +37,8 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'verbose'],
     ['SWITCHYARD_OUTBOUND_SINK', 'sink.example:80'],
     ['SWITCHYARD_OUTBOUND_SINK', '127.0.0.1'],
+    ['SWITCHYARD_DIRECT_START_MAX', '17'],
+    ['SWITCHYARD_DIRECT_START_MAX', '1.5'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     try {
       loadConfig({ [name]: value });

@@ -30,7 +30,7 @@ export function createApp(deps: AppDeps) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   const router = express.Router();
-  const authenticate = createAuthenticator(deps.db, deps.adminKey);
+  const authenticate = createAuthenticator(deps.db, deps.adminKey, deps.services.apiKeyCache);
   const limiter = new RateLimiter(deps.rateLimit ?? 0, 2 * (deps.rateLimit ?? 0));
   const limit = (principal: Principal, req: Request) => {
     if (principal.kind === 'account') limiter.take(principal.accountId);

@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import type { Db } from '../db/knex';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { createApiKeysRepository, LAST_USED_RESOLUTION_MS } from '../repositories/apiKeys';
+import { createApiKeyCache, type ApiKeyCache } from '../services/apiKeyCache';
 
 /** How a route authenticates: the admin key, an account key, none, or the route's own scheme. */
 export type AuthMode = 'admin' | 'account' | 'none' | 'custom';
@@ -18,24 +19,37 @@ export function bearerToken(req: Request): string | undefined {
   return match?.[1];
 }
 
-export function createAuthenticator(db: Db, adminKey: string) {
+/**
+ * Account keys are looked up by their hash in `cache` first (see src/services/apiKeyCache.ts: a
+ * few seconds, bounded), then in api_keys; pass the cache the accounts service invalidates on
+ * revocation, so a key revoked here is refused at once.
+ */
+export function createAuthenticator(db: Db, adminKey: string, cache: ApiKeyCache = createApiKeyCache()) {
   const adminHash = Buffer.from(hashKey(adminKey), 'hex');
   const apiKeys = createApiKeysRepository(db);
 
   async function principalFor(token: string): Promise<Principal | undefined> {
     const hash = hashKey(token);
     if (timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin' };
-    const row = await apiKeys.findActive(hash);
-    if (!row) return undefined;
-    // last_used_at is written at most once a minute per key: the read above tells when it is due.
+    let key = cache.get(hash);
+    if (!key) {
+      const readAt = cache.generation();
+      const row = await apiKeys.findActive(hash);
+      if (!row) return undefined;
+      key = { id: row.id, account_id: row.account_id, last_used_at: row.last_used_at };
+      cache.set(hash, key, readAt);
+    }
+    // last_used_at is written at most once a minute per key: the cached or read value tells when
+    // it is due (and the statement's own condition keeps other processes to the same).
     const now = new Date();
     if (
-      !row.last_used_at ||
-      now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS
+      !key.last_used_at ||
+      now.getTime() - new Date(key.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS
     ) {
-      await apiKeys.touch(row.id, now);
+      await apiKeys.touch(key.id, now);
+      key.last_used_at = now;
     }
-    return { kind: 'account', accountId: row.account_id, keyId: row.id };
+    return { kind: 'account', accountId: key.account_id, keyId: key.id };
   }
 
   return async function authenticate(req: Request, mode: AuthMode): Promise<Principal> {

@@ -133,14 +133,16 @@ export function createDeliveriesRepository(db: Db) {
     },
 
     /**
-     * Records one pending delivery per planned row, once, marks the event dispatched, and answers
-     * every delivery of the event (the new ones and those of an earlier, retried plan). One atomic
-     * statement: PGlite has one connection, which a transaction would hold across every await.
+     * Records one pending delivery per planned row, once, marks the event dispatched unless told
+     * not to, and answers every delivery of the event (the new ones and those of an earlier,
+     * retried plan). One atomic statement: PGlite has one connection, which a transaction would
+     * hold across every await.
      */
     async recordPlan(
       accountId: string,
       eventId: string,
       planned: NewPlannedDelivery[],
+      opts: { markDispatched: boolean } = { markDispatched: true },
     ): Promise<Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id'>>> {
       const values = planned.flatMap((p) => [p.id, accountId, eventId, p.webhookId, p.workflowId]);
       // Rows inserted by the statement are not visible to its own reads: the new ones come from
@@ -151,17 +153,20 @@ export function createDeliveriesRepository(db: Db) {
              values ${planned.map(() => "(?, ?, ?, ?, 'pending', ?)").join(', ')}
              on conflict (account_id, event_id, webhook_id) do nothing
              returning id, webhook_id, workflow_id
-           ),`
+           )`
         : '';
+      const dispatched = opts.markDispatched
+        ? `dispatched as (
+             update events set dispatched_at = now() where account_id = ? and id = ? returning 1
+           )`
+        : '';
+      const ctes = [inserted, dispatched].filter(Boolean).join(', ');
       return (
         (await db.raw(
-          `with ${inserted}
-           dispatched as (
-             update events set dispatched_at = now() where account_id = ? and id = ? returning 1
-           )
+          `${ctes ? `with ${ctes}` : ''}
            ${planned.length ? 'select id, webhook_id, workflow_id from inserted union all' : ''}
            select id, webhook_id, workflow_id from deliveries where account_id = ? and event_id = ?`,
-          [...values, accountId, eventId, accountId, eventId],
+          [...values, ...(opts.markDispatched ? [accountId, eventId] : []), accountId, eventId],
         )) as { rows: Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id'>> }
       ).rows;
     },

@@ -73,8 +73,22 @@ export function createEventsRepository(db: Db) {
       return db('events').where({ account_id: accountId, id }).first('type', 'goods_owner_id');
     },
 
+    /** Marks the event dispatched: every delivery of its plan has a workflow (the API's direct starts). */
+    async markDispatched(accountId: string, id: string): Promise<void> {
+      await db('events').where({ account_id: accountId, id }).update({ dispatched_at: db.fn.now() });
+    },
+
     async remove(accountId: string, id: string): Promise<void> {
       await db('events').where({ account_id: accountId, id }).delete();
+    },
+
+    /** Removes an event whose request failed, with the deliveries it had recorded (one statement). */
+    async removeWithDeliveries(accountId: string, id: string): Promise<void> {
+      await db.raw(
+        `with gone as (delete from deliveries where account_id = ? and event_id = ?)
+         delete from events where account_id = ? and id = ?`,
+        [accountId, id, accountId, id],
+      );
     },
 
     async list(accountId: string, q: EventListQuery): Promise<Page<EventRow>> {

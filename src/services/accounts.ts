@@ -5,13 +5,14 @@ import { newId, randomToken } from '../ids';
 import { createAccountsRepository, type AccountRow } from '../repositories/accounts';
 import { createApiKeysRepository, type ApiKeyListing } from '../repositories/apiKeys';
 import { hashKey } from '../secrets';
+import type { ApiKeyCache } from './apiKeyCache';
 
 export function newApiKey(): { key: string; prefix: string } {
   const key = `sy_${randomToken(20)}`;
   return { key, prefix: key.slice(0, 7) };
 }
 
-export function createAccountsService(db: Db) {
+export function createAccountsService(db: Db, keyCache?: ApiKeyCache) {
   const accounts = createAccountsRepository(db);
   const apiKeys = createApiKeysRepository(db);
 
@@ -56,6 +57,8 @@ export function createAccountsService(db: Db) {
 
     async revokeKey(accountId: string, keyId: string): Promise<void> {
       if (!(await apiKeys.revoke(accountId, keyId))) throw new NotFoundError('key', keyId);
+      // Refused at once by this process; other processes drop it within API_KEY_CACHE_TTL_MS.
+      keyCache?.invalidate(keyId);
     },
   };
 }

@@ -7,8 +7,24 @@ import { createDeliveriesRepository } from '../repositories/deliveries';
 import { createEventsRepository, type EventListQuery, type EventRow } from '../repositories/events';
 import type { CreateEventBody } from '../schemas/events';
 import { startWorkflow } from '../temporal/workflowStart';
+import { createDeliveryPlanner } from '../webhooks/plan';
 import { dispatchEventStart } from '../workflows/webhooks/contract';
 import type { ServiceDeps } from './deps';
+
+/**
+ * The default of SWITCHYARD_DIRECT_START_MAX: an event with at most this many deliveries has them
+ * started by the API itself (one StartWorkflowExecution each, concurrently, inside the request);
+ * a wider one gets a dispatchEvent workflow that plans and starts them. A dispatchEvent costs a
+ * start, a workflow task with a local activity and its completion — about what four direct starts
+ * cost the server — and the fan-out's starts are eager (the worker runs each delivery's first task
+ * without a task-queue round trip), which the API's starts cannot be. Up to four, the request waits
+ * about one start's latency; beyond, the fan-out's fixed cost is spread over enough deliveries and
+ * the request stays as short as one start. Most events match one or two webhooks.
+ */
+export const DIRECT_START_MAX = 4;
+
+/** How long an event may stay undispatched before the sweep takes it for stranded by a crash. */
+export const STRANDED_AFTER_MS = 60_000;
 
 export type { EventRow } from '../repositories/events';
 
@@ -38,6 +54,12 @@ export function createEventsService(deps: ServiceDeps) {
   const { db, temporal } = deps;
   const events = createEventsRepository(db);
   const deliveries = createDeliveriesRepository(db);
+  const planner = createDeliveryPlanner({
+    db,
+    temporal,
+    searchAttributes: deps.searchAttributes !== false,
+  });
+  const directStartMax = deps.config.SWITCHYARD_DIRECT_START_MAX ?? DIRECT_START_MAX;
 
   async function startDispatch(accountId: string, event: Pick<EventRow, 'id' | 'type'>): Promise<void> {
     try {
@@ -56,11 +78,58 @@ export function createEventsService(deps: ServiceDeps) {
     }
   }
 
+  /**
+   * Dispatches an accepted event: routes it to its webhooks and, when at most `directStartMax`
+   * match, records their deliveries (without marking the event dispatched), starts their
+   * deliverWebhook workflows and only then marks it dispatched; wider events get a dispatchEvent
+   * workflow, as before. No matching webhook: the event is marked dispatched, no workflow runs.
+   * Every step is idempotent (rows unique per webhook, deterministic workflow ids), so the replay
+   * of a request and the sweep may repeat it. Answers the deliveries started here, or 'fanOut'.
+   *
+   * A refused start is thrown when nothing of the event runs (for a `fresh` event, ingest then
+   * removes the event and its rows: the request fails and leaves nothing behind, as before). Once
+   * one delivery of a fresh event runs, the event stays, undispatched, and the sweep starts the
+   * rest: the request answers 202, the event is durably accepted.
+   */
+  async function dispatch(
+    accountId: string,
+    event: Pick<EventRow, 'id' | 'type'>,
+    fresh: boolean,
+  ): Promise<number | 'fanOut'> {
+    const routing = await planner.route(accountId, event.id);
+    if (!routing) return 0; // removed meanwhile (its own request failed)
+    if (routing.webhooks.length > directStartMax) {
+      await startDispatch(accountId, event);
+      return 'fanOut';
+    }
+    const plan = await planner.record(routing, { markDispatched: false });
+    if (plan.deliveries.length) {
+      const { started, existing, refused } = await planner.start(plan, { eager: false });
+      if (refused !== undefined) {
+        if (!fresh) throw refused;
+        if (started + existing === 0) throw refused; // ingest removes the event and its rows
+        deps.logger.warn(
+          { err: refused, eventId: event.id, started, existing },
+          'some deliveries of the event could not be started yet; the sweep starts them',
+        );
+        return started;
+      }
+    }
+    // Every delivery runs now: a failed mark only leaves the sweep a repeat that starts nothing.
+    await events
+      .markDispatched(accountId, event.id)
+      .catch((err: unknown) =>
+        deps.logger.warn({ err, eventId: event.id }, 'could not mark the event dispatched'),
+      );
+    return plan.deliveries.length;
+  }
+
   return {
     /**
-     * Stores the event and starts its fan-out. Returns `created: false` for an idempotent replay.
-     * If Temporal cannot take the fan-out, the event is removed again so a failed request leaves
-     * nothing behind; a crash between the two steps is healed by `redispatchStranded`.
+     * Stores the event and dispatches it (see `dispatch`). Returns `created: false` for an
+     * idempotent replay. If Temporal cannot take any of it, the event is removed again so a
+     * failed request leaves nothing behind; a crash between the steps is healed by
+     * `redispatchStranded`.
      */
     async ingest(
       accountId: string,
@@ -88,14 +157,15 @@ export function createEventsService(deps: ServiceDeps) {
         const existing = (await events.find(accountId, id)) as EventRow;
         if (existing.request_hash !== hash)
           throw new ConflictError(`event ${id} was already accepted with a different body`);
-        // The first request may have died before its fan-out started: make sure it runs.
-        if (!existing.dispatched_at) await startDispatch(accountId, existing);
+        // The first request may have died before its deliveries started: make sure they run.
+        if (!existing.dispatched_at) await dispatch(accountId, existing, false);
         return { event: existing, created: false };
       }
       try {
-        await startDispatch(accountId, fresh);
+        await dispatch(accountId, fresh, true);
       } catch (err) {
-        await events.remove(accountId, id);
+        // Nothing of the event runs: remove it, and the deliveries the direct path recorded.
+        await events.removeWithDeliveries(accountId, id);
         throw err;
       }
       deps.metrics.eventsAccepted.inc();
@@ -112,10 +182,16 @@ export function createEventsService(deps: ServiceDeps) {
       return events.list(accountId, q);
     },
 
-    /** Starts the fan-out of events accepted but never dispatched (a crash between the two steps). */
-    async redispatchStranded(olderThanMs = 60_000): Promise<number> {
+    /**
+     * Dispatches again the events accepted at least `olderThanMs` ago and never marked dispatched:
+     * a crash cut their request short after the event was stored (before its deliveries were
+     * recorded, or before their workflows started). Routing and starting are idempotent, so
+     * deliveries already running are left alone; an event wider than the direct limit gets its
+     * dispatchEvent workflow, as before. Answers how many events it dispatched.
+     */
+    async redispatchStranded(olderThanMs = STRANDED_AFTER_MS): Promise<number> {
       const stranded = await events.undispatched(new Date(Date.now() - olderThanMs), 1000);
-      for (const e of stranded) await startDispatch(e.account_id, e);
+      for (const e of stranded) await dispatch(e.account_id, e, false);
       return stranded.length;
     },
   };

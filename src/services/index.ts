@@ -1,5 +1,6 @@
 import type { ServiceDeps } from './deps';
 import { createAccountsService } from './accounts';
+import { createApiKeyCache } from './apiKeyCache';
 import { createChannelsService } from './channels';
 import { createWebhooksService } from './webhooks';
 import { createEventsService } from './events';
@@ -9,8 +10,11 @@ export type { ServiceDeps } from './deps';
 
 export function createServices(deps: ServiceDeps) {
   const webhooks = createWebhooksService(deps);
+  // Shared by the API's authenticator and the accounts service, which drops a key it revokes.
+  const apiKeyCache = createApiKeyCache();
   return {
-    accounts: createAccountsService(deps.db),
+    apiKeyCache,
+    accounts: createAccountsService(deps.db, apiKeyCache),
     webhooks,
     events: createEventsService(deps),
     deliveries: createDeliveriesService(deps, webhooks),

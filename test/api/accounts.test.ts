@@ -77,6 +77,29 @@ describe.each(testDatabaseKinds())('accounts and keys on %s', (kind) => {
     expect((await app.call('POST', '/v1/accounts/acc_missing/keys')).status).toBe(404);
   });
 
+  it('reads a key from api_keys once within the cache TTL; revoking it refuses it at once', async () => {
+    const acct = (await app.call('POST', '/v1/accounts', { body: { name: 'Cached' } })).body;
+    const keyId = (await tdb.db('api_keys').where({ account_id: acct.id }).first()).id as string;
+    let reads = 0;
+    const count = (q: { sql: string }) => {
+      if (/^select .* from "api_keys"/i.test(q.sql)) reads++;
+    };
+    tdb.db.on('query', count);
+    try {
+      for (let i = 0; i < 5; i++)
+        expect((await app.call('GET', '/v1/account', { key: acct.api_key })).status).toBe(200);
+      expect(reads).toBe(1);
+      // An unknown key is not cached: every try reads (and is refused).
+      for (let i = 0; i < 2; i++)
+        expect((await app.call('GET', '/v1/account', { key: 'sy_unknown-key' })).status).toBe(401);
+      expect(reads).toBe(3);
+    } finally {
+      tdb.db.off('query', count);
+    }
+    expect((await app.call('DELETE', `/v1/accounts/${acct.id}/keys/${keyId}`)).status).toBe(204);
+    expect((await app.call('GET', '/v1/account', { key: acct.api_key })).status).toBe(401);
+  });
+
   it("lists an account's keys by id with their last use, so the first key can be revoked", async () => {
     const acct = (await app.call('POST', '/v1/accounts', { body: { name: 'Keys' } })).body;
     expect(acct.key_id).toMatch(/^key_/);

@@ -205,9 +205,12 @@ describe.each(testDatabaseKinds())('operating deliveries on %s', (kind) => {
     );
     // disabled: nothing new is delivered, and test / retry answer 409
     const next = await post();
-    // The event's fan-out has finished: every delivery it would make exists by now.
-    const { account_id } = await tdb.db('events').where({ id: next }).first();
-    await env.client.workflow.getHandle(webhookWorkflowIds.dispatch(account_id, next)).result();
+    // No webhook matches: the API dispatched the event before answering, with no workflow at all.
+    const { account_id, dispatched_at } = await tdb.db('events').where({ id: next }).first();
+    expect(dispatched_at).not.toBeNull();
+    await expect(
+      env.client.workflow.getHandle(webhookWorkflowIds.dispatch(account_id, next)).describe(),
+    ).rejects.toThrow(/not found/i);
     expect((await app.call('GET', `/v1/events/${next}`, { key })).body.deliveries).toEqual([]);
     expect((await app.call('POST', `/v1/webhooks/${id}/test`, { key })).status).toBe(409);
   });

@@ -1,7 +1,19 @@
+import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger';
+import { createMetrics } from '../../src/metrics';
+import { createEventsRepository } from '../../src/repositories/events';
+import { newId } from '../../src/ids';
+import {
+  createEventsService,
+  DIRECT_START_MAX,
+  requestHash,
+  STRANDED_AFTER_MS,
+} from '../../src/services/events';
+import { createDeliveryPlanner } from '../../src/webhooks/plan';
 import { webhookWorkflowIds } from '../../src/workflows/webhooks/contract';
 import type { TestApp } from '../support/app';
 import { testDatabaseKinds, type TestDb } from '../support/db';
@@ -182,9 +194,7 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     expect(answers.filter((a) => a.status === 200)).toHaveLength(19);
     const deliveries = await deliveriesOf('shp-77');
     expect(deliveries).toHaveLength(2);
-    // The fan-out and both deliveries have ended: no further request can follow.
-    const { account_id } = await tdb.db('events').where({ id: 'shp-77' }).first();
-    await env.client.workflow.getHandle(webhookWorkflowIds.dispatch(account_id, 'shp-77')).result();
+    // Both deliveries have ended: no further request can follow.
     for (const d of deliveries) {
       expect(
         await env.client.workflow.getHandle(webhookWorkflowIds.delivery('shp-77', d.webhook_id)).result(),
@@ -195,6 +205,230 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     const [messageId] = messageIds;
     expect(receiver.requests.filter((r) => r.headers['webhook-id'] === messageId)).toHaveLength(2);
     expect(Number((await tdb.db('events').where({ id: 'shp-77' }).count({ n: '*' }).first())?.n)).toBe(1);
+  });
+
+  const accountIdOf = async (k = key) => (await app.call('GET', '/v1/account', { key: k })).body.id as string;
+  const dispatchedAt = async (accountId: string, eventId: string) =>
+    (await tdb.db('events').where({ account_id: accountId, id: eventId }).first('dispatched_at'))
+      ?.dispatched_at as Date | null;
+  /** No dispatchEvent workflow was ever started for the event. */
+  const expectNoFanOut = async (accountId: string, eventId: string) =>
+    expect(
+      env.client.workflow.getHandle(webhookWorkflowIds.dispatch(accountId, eventId)).describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  /** An events service of its own (another API process), on the given Temporal client. */
+  const eventsService = (temporal: Client) =>
+    createEventsService({
+      db: tdb.db,
+      temporal,
+      config: app.config,
+      logger: createLogger('silent'),
+      metrics: createMetrics(),
+      secrets: app.secrets,
+      searchAttributes: false,
+    });
+  /** Stores an event as ingest does, and nothing else: a request that died right after. */
+  const storeOnly = async (accountId: string, id: string, type: string) => {
+    const payload = { id };
+    await createEventsRepository(tdb.db).insertIfNew({
+      account_id: accountId,
+      id,
+      seq: newId('evt'),
+      type,
+      goods_owner_id: null,
+      occurred_at: new Date(),
+      payload: JSON.stringify(payload),
+      request_hash: requestHash({ type, payload }),
+    });
+    return { id, type, payload };
+  };
+  /** Makes a stored event look accepted before the sweep's age (by a request that died then). */
+  const age = async (accountId: string, eventId: string) => {
+    await tdb
+      .db('events')
+      .where({ account_id: accountId, id: eventId })
+      .update({ created_at: new Date(Date.now() - STRANDED_AFTER_MS - 1000) });
+  };
+  const planner = () => createDeliveryPlanner({ db: tdb.db, temporal: env.client, searchAttributes: false });
+
+  it('an event with up to DIRECT_START_MAX matching webhooks is delivered without a dispatchEvent workflow', async () => {
+    await freshAccount();
+    receiver.requests.length = 0;
+    const accountId = await accountIdOf();
+    const only = await hook({ event_type: 'package.created' });
+    await hook({ event_type: 'order.*' });
+    const posted = await app.call('POST', '/v1/events', {
+      key,
+      body: { id: 'one-1', type: 'package.created', payload: { n: 1 } },
+    });
+    expect(posted.status).toBe(202);
+    // Marked dispatched before the answer: its delivery's workflow runs already.
+    expect(await dispatchedAt(accountId, 'one-1')).not.toBeNull();
+    expect(await deliveriesOf('one-1')).toMatchObject([{ webhook_id: only, status: 'delivered' }]);
+    await expectNoFanOut(accountId, 'one-1');
+    expect(receiver.requests).toHaveLength(1);
+
+    // Up to the limit, still no fan-out workflow.
+    for (let i = 1; i < DIRECT_START_MAX; i++) await hook({ event_type: 'package.*' });
+    await app.call('POST', '/v1/events', {
+      key,
+      body: { id: 'four-1', type: 'package.created', payload: {} },
+    });
+    const four = await deliveriesOf('four-1');
+    expect(four).toHaveLength(DIRECT_START_MAX);
+    expect(four.every((d) => d.status === 'delivered')).toBe(true);
+    await expectNoFanOut(accountId, 'four-1');
+
+    // No matching webhook: no workflow at all, the event is dispatched.
+    expect(
+      (
+        await app.call('POST', '/v1/events', {
+          key,
+          body: { id: 'none-1', type: 'transfer.status.created', payload: {} },
+        })
+      ).status,
+    ).toBe(202);
+    expect(await dispatchedAt(accountId, 'none-1')).not.toBeNull();
+    expect((await app.call('GET', '/v1/events/none-1', { key })).body.deliveries).toEqual([]);
+    await expectNoFanOut(accountId, 'none-1');
+  });
+
+  it('a wider event still fans out in a dispatchEvent workflow', async () => {
+    await freshAccount();
+    const accountId = await accountIdOf();
+    const hooks: string[] = [];
+    for (let i = 0; i <= DIRECT_START_MAX; i++) hooks.push(await hook({ event_type: 'shipment.*' }));
+    expect(
+      (
+        await app.call('POST', '/v1/events', {
+          key,
+          body: { id: 'wide-1', type: 'shipment.created', payload: {} },
+        })
+      ).status,
+    ).toBe(202);
+    expect(
+      await env.client.workflow.getHandle(webhookWorkflowIds.dispatch(accountId, 'wide-1')).result(),
+    ).toEqual({ deliveries: DIRECT_START_MAX + 1 });
+    const deliveries = await deliveriesOf('wide-1');
+    expect(deliveries.map((d) => d.webhook_id).sort()).toEqual([...hooks].sort());
+    expect(deliveries.every((d) => d.status === 'delivered')).toBe(true);
+  });
+
+  it('a replay starts nothing twice, also of a request that died after its starts', async () => {
+    await freshAccount();
+    receiver.requests.length = 0;
+    const accountId = await accountIdOf();
+    const webhookId = await hook({ event_type: 'order.picked' });
+    const body = { id: 'rep-1', type: 'order.picked', payload: { o: 1 } };
+    expect((await app.call('POST', '/v1/events', { key, body })).status).toBe(202);
+    await deliveriesOf('rep-1');
+    expect((await app.call('POST', '/v1/events', { key, body })).status).toBe(200);
+
+    // rep-2's request recorded its plan and started the delivery, then died before the mark.
+    const stored = await storeOnly(accountId, 'rep-2', 'order.picked');
+    const plan = await planner().record((await planner().route(accountId, 'rep-2'))!, {
+      markDispatched: false,
+    });
+    expect(await planner().start(plan, { eager: false })).toEqual({ started: 1, existing: 0 });
+    expect(await dispatchedAt(accountId, 'rep-2')).toBeNull();
+    expect((await app.call('POST', '/v1/events', { key, body: stored })).status).toBe(200);
+    expect(await dispatchedAt(accountId, 'rep-2')).not.toBeNull();
+
+    for (const id of ['rep-1', 'rep-2']) {
+      expect(await deliveriesOf(id)).toMatchObject([{ webhook_id: webhookId, status: 'delivered' }]);
+      expect(await env.client.workflow.getHandle(webhookWorkflowIds.delivery(id, webhookId)).result()).toBe(
+        'delivered',
+      );
+      await expectNoFanOut(accountId, id);
+    }
+    expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('the sweep starts the deliveries of events a crash left undispatched, each once', async () => {
+    await freshAccount();
+    receiver.requests.length = 0;
+    const accountId = await accountIdOf();
+    const webhookId = await hook({ event_type: 'stock_location.*' });
+    // Died after committing its plan, before starting the workflow.
+    await storeOnly(accountId, 'swp-recorded', 'stock_location.created');
+    const recorded = await planner().record((await planner().route(accountId, 'swp-recorded'))!, {
+      markDispatched: false,
+    });
+    expect(recorded.deliveries).toHaveLength(1);
+    // Died after storing the event, before recording anything.
+    await storeOnly(accountId, 'swp-stored', 'stock_location.updated');
+
+    const sweeper = eventsService(env.client);
+    // Requests still in flight are left alone: the sweep takes events older than STRANDED_AFTER_MS.
+    expect(await sweeper.redispatchStranded()).toBe(0);
+    await age(accountId, 'swp-recorded');
+    await age(accountId, 'swp-stored');
+    expect(await sweeper.redispatchStranded()).toBe(2);
+    for (const id of ['swp-recorded', 'swp-stored']) {
+      expect(await deliveriesOf(id)).toMatchObject([{ webhook_id: webhookId, status: 'delivered' }]);
+      expect(await dispatchedAt(accountId, id)).not.toBeNull();
+      await expectNoFanOut(accountId, id);
+    }
+    expect((await deliveriesOf('swp-recorded'))[0]!.id).toBe(recorded.deliveries[0]!.deliveryId);
+    expect(await sweeper.redispatchStranded()).toBe(0);
+    expect(receiver.requests).toHaveLength(2);
+
+    // A wide stranded event gets its dispatchEvent workflow, as before.
+    for (let i = 0; i < DIRECT_START_MAX; i++) await hook({ event_type: 'stock_location.*' });
+    await storeOnly(accountId, 'swp-wide', 'stock_location.created');
+    await age(accountId, 'swp-wide');
+    expect(await sweeper.redispatchStranded()).toBe(1);
+    expect(
+      await env.client.workflow.getHandle(webhookWorkflowIds.dispatch(accountId, 'swp-wide')).result(),
+    ).toEqual({ deliveries: DIRECT_START_MAX + 1 });
+    expect(await deliveriesOf('swp-wide')).toHaveLength(DIRECT_START_MAX + 1);
+  });
+
+  it('a refused start fails the request and leaves nothing; once one delivery runs, the sweep starts the rest', async () => {
+    await freshAccount();
+    receiver.requests.length = 0;
+    const accountId = await accountIdOf();
+    await hook({ event_type: 'transfer.status.created' });
+    await hook({ event_type: 'transfer.*' });
+    /** A Temporal client that starts the first `passes` workflows and then refuses. */
+    const refusing = (passes: number) => {
+      const asked: string[] = [];
+      const start = async (type: string, opts: never) => {
+        asked.push(type);
+        if (asked.length <= passes) return env.client.workflow.start(type, opts);
+        throw new ServiceError('Temporal is unavailable');
+      };
+      return { asked, client: { workflow: { start } } as unknown as Client };
+    };
+
+    const none = refusing(0);
+    await expect(
+      eventsService(none.client).ingest(accountId, {
+        id: 'ref-1',
+        type: 'transfer.status.created',
+        payload: {},
+      }),
+    ).rejects.toBeInstanceOf(ServiceError);
+    expect(none.asked).toEqual(['deliverWebhook', 'deliverWebhook']);
+    expect(await tdb.db('events').where({ account_id: accountId, id: 'ref-1' })).toEqual([]);
+    expect(await tdb.db('deliveries').where({ account_id: accountId, event_id: 'ref-1' })).toEqual([]);
+
+    const one = refusing(1);
+    const accepted = await eventsService(one.client).ingest(accountId, {
+      id: 'ref-2',
+      type: 'transfer.status.created',
+      payload: {},
+    });
+    expect(accepted.created).toBe(true);
+    expect(one.asked).toEqual(['deliverWebhook', 'deliverWebhook']);
+    expect(await dispatchedAt(accountId, 'ref-2')).toBeNull();
+    await age(accountId, 'ref-2');
+    expect(await eventsService(env.client).redispatchStranded()).toBe(1);
+    const deliveries = await deliveriesOf('ref-2');
+    expect(deliveries).toHaveLength(2);
+    expect(deliveries.every((d) => d.status === 'delivered')).toBe(true);
+    expect(await dispatchedAt(accountId, 'ref-2')).not.toBeNull();
+    expect(receiver.requests).toHaveLength(2);
   });
 
   it('the same id with another body is a conflict; the Idempotency-Key header works like id', async () => {

@@ -1,45 +1,17 @@
-// The fan-out of one accepted event: plan (record one pending delivery per matching webhook) and
-// start (one deliverWebhook workflow per delivery), both idempotent.
+// The fan-out of one accepted event with more deliveries than the API starts itself: plan (record
+// one pending delivery per matching webhook) and start (one deliverWebhook workflow per delivery),
+// both idempotent. The steps themselves are src/webhooks/plan.ts, shared with the API's direct path.
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { TASK_QUEUE } from '../../constants';
-import { newId } from '../../ids';
-import { durationMs } from '../../rules/duration';
-import { matchesPattern } from '../../rules/eventTypes';
-import { createDeliveriesRepository } from '../../repositories/deliveries';
-import { createEventsRepository } from '../../repositories/events';
-import { startWorkflow } from '../../temporal/workflowStart';
-import {
-  deliverWebhookStart,
-  webhookWorkflowIds,
-  type DispatchInput,
-} from '../../workflows/webhooks/contract';
+import { createDeliveryPlanner, type Plan } from '../../webhooks/plan';
+import type { DispatchInput } from '../../workflows/webhooks/contract';
 import type { ActivityDeps } from '../deps';
 
-/** Delivery workflows one fan-out starts at a time. */
-const START_CONCURRENCY = 16;
-
-export interface PlannedDelivery {
-  deliveryId: string;
-  webhookId: string;
-  workflowId: string;
-  delayMs: number | null;
-}
-
-export interface Plan {
-  accountId: string;
-  eventId: string;
-  eventType: string;
-  goodsOwnerId: string | null;
-  deliveries: PlannedDelivery[];
-  /** Whether workflows carry the Switchyard search attributes (off on servers without them). */
-  searchAttributes: boolean;
-}
+export type { Plan, PlannedDelivery } from '../../webhooks/plan';
 
 export function createFanOutActivities(deps: ActivityDeps) {
-  const events = createEventsRepository(deps.db);
-  const deliveries = createDeliveriesRepository(deps.db);
+  const planner = createDeliveryPlanner(deps);
 
   const activities = {
     /** Finds the webhooks an event goes to and records one pending delivery for each, once. */
@@ -47,38 +19,9 @@ export function createFanOutActivities(deps: ActivityDeps) {
       // Two round trips instead of a seven-statement transaction (PGlite has one connection, which
       // a transaction would hold across every await): one read of the event and the account's live
       // webhooks, then one atomic statement that records the deliveries and marks the event dispatched.
-      const found = await events.withLiveWebhooks(input.accountId, input.eventId);
-      if (!found) throw new Error(`event ${input.eventId} not found`);
-      const { event } = found;
-      const matching = found.webhooks.filter(
-        (w) =>
-          matchesPattern(w.event_type, event.type) &&
-          (w.scope === 'automation' ||
-            (event.goods_owner_id !== null && w.goods_owner_id === event.goods_owner_id)),
-      );
-      const rows = await deliveries.recordPlan(
-        input.accountId,
-        input.eventId,
-        matching.map((w) => ({
-          id: newId('dlv'),
-          webhookId: w.id,
-          workflowId: webhookWorkflowIds.delivery(input.eventId, w.id),
-        })),
-      );
-      const delayOf = new Map(matching.map((w) => [w.id, durationMs(w.delay)]));
-      return {
-        accountId: input.accountId,
-        eventId: input.eventId,
-        eventType: event.type,
-        goodsOwnerId: event.goods_owner_id,
-        searchAttributes: deps.searchAttributes ?? true,
-        deliveries: rows.map((r) => ({
-          deliveryId: r.id,
-          webhookId: r.webhook_id,
-          workflowId: r.workflow_id,
-          delayMs: delayOf.get(r.webhook_id) ?? null,
-        })),
-      };
+      const routing = await planner.route(input.accountId, input.eventId);
+      if (!routing) throw new Error(`event ${input.eventId} not found`);
+      return planner.record(routing, { markDispatched: true });
     },
 
     /**
@@ -97,39 +40,8 @@ export function createFanOutActivities(deps: ActivityDeps) {
       // Over the worker's own connection the server hands the new workflow's first task straight
       // back to this worker (eager start): no task-queue round trip.
       const eager = deps.temporal.connection instanceof NativeConnection;
-      const queue = [...plan.deliveries];
-      let started = 0;
-      let existing = 0;
-      const lane = async () => {
-        for (let d = queue.shift(); d; d = queue.shift()) {
-          const start = deliverWebhookStart({
-            input: {
-              deliveryId: d.deliveryId,
-              delayMs: d.delayMs,
-              cycle: 1,
-              firstAttemptNumber: 1,
-              test: false,
-            },
-            workflowId: d.workflowId,
-            accountId: plan.accountId,
-            eventId: plan.eventId,
-            eventType: plan.eventType,
-            goodsOwnerId: plan.goodsOwnerId,
-            webhookId: d.webhookId,
-            starter: { by: 'fanOut', eager },
-            searchAttributes: plan.searchAttributes,
-            taskQueue,
-          });
-          try {
-            await startWorkflow(deps.temporal, start);
-            started++;
-          } catch (err) {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-            existing++;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, queue.length) }, lane));
+      const { started, existing, refused } = await planner.start(plan, { taskQueue, eager });
+      if (refused !== undefined) throw refused;
       return { started, existing };
     },
   };

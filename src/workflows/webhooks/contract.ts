@@ -75,9 +75,11 @@ export const webhookWorkflowIds = {
 
 /**
  * Who starts a delivery decides what an existing run with its id means:
- * - `fanOut`: the event's first start. A run that already ran or runs is left alone
- *   (REJECT_DUPLICATE), so a retried fan-out starts nothing twice; `eager` asks the server to hand
- *   the first task straight back to the starting worker.
+ * - `fanOut`: the event's first start, by its dispatchEvent fan-out or, for a small event, by the
+ *   API itself (src/services/events.ts). A run that already ran or runs is left alone
+ *   (REJECT_DUPLICATE), so a retried fan-out, a replayed request or the sweep starts nothing twice;
+ *   `eager` asks the server to hand the first task straight back to the starting worker (only a
+ *   worker's connection can).
  * - `operator`: a resend, a test or a retry-now. A new cycle reuses the id of the finished run
  *   (ALLOW_DUPLICATE), so the Web UI shows every cycle together.
  */
