@@ -136,6 +136,7 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
       stop: stopAll,
     };
 
+    let workerClient: Client | undefined;
     if (roles.worker) {
       const nativeConnection = await connectWorker(temporalAddress, logger);
       cleanups.push(() => nativeConnection.close());
@@ -150,7 +151,7 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
       cleanups.push(async () => mailer.close());
       // Activities start workflows (the fan-out) through the worker's own connection, so the
       // server can hand each new workflow's first task straight back to this worker (eager start).
-      const workerClient = new Client({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE });
+      workerClient = new Client({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE });
       const worker = await createWorker({
         connection: nativeConnection,
         namespace: config.TEMPORAL_NAMESPACE,
@@ -172,7 +173,15 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
         config.SWITCHYARD_ADMIN_KEY,
         () => `sya_${randomToken(24)}`,
       );
-      const services = createServices({ db, temporal: client, config, logger, metrics, secrets });
+      const services = createServices({
+        db,
+        temporal: client,
+        eagerStarts: workerClient,
+        config,
+        logger,
+        metrics,
+        secrets,
+      });
       const app = createApp({
         db,
         temporal: client,

@@ -13,6 +13,13 @@ export interface ServiceDeps {
   logger: Logger;
   metrics: Metrics;
   secrets: SecretBox;
+  /**
+   * A client on the connection of a worker running in this process (all-in-one): the deliveries
+   * the API starts itself go through it with eager start, so the server hands each new workflow's
+   * first task back in the start response instead of through the task queue. Unset: the API's
+   * own client, no eager start.
+   */
+  eagerStarts?: Client;
   /** Set Switchyard search attributes on started workflows (default true). */
   searchAttributes?: boolean;
   /** Resolves target hosts for the URL safety check (default: the system resolver); tests stall it. */

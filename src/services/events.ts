@@ -16,8 +16,9 @@ import type { ServiceDeps } from './deps';
  * started by the API itself (one StartWorkflowExecution each, concurrently, inside the request);
  * a wider one gets a dispatchEvent workflow that plans and starts them. A dispatchEvent costs a
  * start, a workflow task with a local activity and its completion — about what four direct starts
- * cost the server — and the fan-out's starts are eager (the worker runs each delivery's first task
- * without a task-queue round trip), which the API's starts cannot be. Up to four, the request waits
+ * cost the server. Starts are eager (the worker runs each delivery's first task without a
+ * task-queue round trip) from the fan-out, and from the API when a worker runs in the same process
+ * (`npm start`; ServiceDeps.eagerStarts); a separate API process starts them plainly. Up to four, the request waits
  * about one start's latency; beyond, the fan-out's fixed cost is spread over enough deliveries and
  * the request stays as short as one start. Most events match one or two webhooks.
  */
@@ -56,7 +57,7 @@ export function createEventsService(deps: ServiceDeps) {
   const deliveries = createDeliveriesRepository(db);
   const planner = createDeliveryPlanner({
     db,
-    temporal,
+    temporal: deps.eagerStarts ?? temporal,
     searchAttributes: deps.searchAttributes !== false,
   });
   const directStartMax = deps.config.SWITCHYARD_DIRECT_START_MAX ?? DIRECT_START_MAX;
@@ -104,7 +105,9 @@ export function createEventsService(deps: ServiceDeps) {
     }
     const plan = await planner.record(routing, { markDispatched: false });
     if (plan.deliveries.length) {
-      const { started, existing, refused } = await planner.start(plan, { eager: false });
+      const { started, existing, refused } = await planner.start(plan, {
+        eager: deps.eagerStarts !== undefined,
+      });
       if (refused !== undefined) {
         if (!fresh) throw refused;
         if (started + existing === 0) throw refused; // ingest removes the event and its rows

@@ -1,4 +1,4 @@
-import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Client, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
@@ -217,10 +217,11 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
       env.client.workflow.getHandle(webhookWorkflowIds.dispatch(accountId, eventId)).describe(),
     ).rejects.toBeInstanceOf(WorkflowNotFoundError);
   /** An events service of its own (another API process), on the given Temporal client. */
-  const eventsService = (temporal: Client) =>
+  const eventsService = (temporal: Client, eagerStarts?: Client) =>
     createEventsService({
       db: tdb.db,
       temporal,
+      eagerStarts,
       config: app.config,
       logger: createLogger('silent'),
       metrics: createMetrics(),
@@ -291,6 +292,30 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     expect(await dispatchedAt(accountId, 'none-1')).not.toBeNull();
     expect((await app.call('GET', '/v1/events/none-1', { key })).body.deliveries).toEqual([]);
     await expectNoFanOut(accountId, 'none-1');
+  });
+
+  it('in one process with the worker, the API starts its deliveries eagerly on the worker’s connection', async () => {
+    await freshAccount();
+    const accountId = await accountIdOf();
+    await hook({ event_type: 'transfer.*' });
+    // A client on the worker's own connection, its starts recorded; the API's client must start nothing.
+    const eager = new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
+    const starts: Array<{ workflowId: string; requestEagerStart?: boolean }> = [];
+    const realStart = eager.workflow.start.bind(eager.workflow);
+    eager.workflow.start = (async (type: never, options: never) => {
+      starts.push(options);
+      return realStart(type, options);
+    }) as typeof eager.workflow.start;
+    const plain = new Client({ connection: env.client.connection, namespace: env.namespace ?? 'default' });
+    plain.workflow.start = (() => {
+      throw new Error('the API client must not start deliveries when a worker client is given');
+    }) as never;
+    const service = eventsService(plain, eager);
+    await service.ingest(accountId, { id: 'eager-1', type: 'transfer.created', payload: {} });
+    expect(starts).toEqual([
+      expect.objectContaining({ workflowId: expect.stringContaining('eager-1'), requestEagerStart: true }),
+    ]);
+    expect(await deliveriesOf('eager-1')).toMatchObject([{ status: 'delivered' }]);
   });
 
   it('a wider event still fans out in a dispatchEvent workflow', async () => {
