@@ -158,7 +158,9 @@ export function createAttemptActivities(deps: ActivityDeps) {
     sent: SendResult,
   ): Promise<AttemptResult> {
     const finishedAt = new Date(ready.startedAt.getTime() + sent.durationMs);
-    await attempts.recordDelivered(attemptRow(ready, input, sent), finishedAt, ready.ctx.webhook_id);
+    await attempts.recordDelivered([
+      { attempt: attemptRow(ready, input, sent), finishedAt, webhookId: ready.ctx.webhook_id },
+    ]);
     return {
       outcome: 'delivered',
       startedAt: ready.startedAt.getTime(),
