@@ -1,5 +1,6 @@
 // The `deliveries` table: one row type and the SQL that reads and writes it, including the joined
-// read an attempt starts from and the statement that records a fan-out's plan.
+// read an attempt starts from (for one attempt or a batch of concurrent ones) and the statement that
+// records a fan-out's plan.
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { paginate, type Page } from '../db/paginate';
@@ -66,6 +67,79 @@ export interface NewPlannedDelivery {
   id: string;
   webhookId: string;
   workflowId: string;
+}
+
+/** Which delivery an attempt reads, and which attempt's recorded answer it looks for. */
+export interface ContextKey {
+  deliveryId: string;
+  attemptNumber: number;
+}
+
+export class DeliveryNotFoundError extends Error {
+  constructor(readonly deliveryId: string) {
+    super(`delivery ${deliveryId} not found`);
+    this.name = 'DeliveryNotFoundError';
+  }
+}
+
+/**
+ * The contexts of several attempts in one read, in the order of `keys`: each delivery with its
+ * event and webhook, and the recorded answer of that key's own attempt number; a
+ * DeliveryNotFoundError in place of a delivery that does not exist.
+ */
+async function loadContexts(
+  conn: Knex,
+  keys: readonly ContextKey[],
+): Promise<Array<DeliveryContext | Error>> {
+  if (keys.length === 0) return [];
+  // Casts: PostgreSQL types a VALUES list's columns from its parameters, which are untyped.
+  const values = keys.map(() => '(?::text, ?::int, ?::int)').join(', ');
+  const rows = (await conn
+    .from(
+      conn.raw(
+        `(values ${values}) as k (delivery_id, attempt_number, ord)`,
+        keys.flatMap((k, i) => [k.deliveryId, k.attemptNumber, i]),
+      ),
+    )
+    .join('deliveries as d', 'd.id', 'k.delivery_id')
+    .join('webhooks as w', 'w.id', 'd.webhook_id')
+    .join('events as e', function () {
+      this.on('e.account_id', '=', 'd.account_id').andOn('e.id', '=', 'd.event_id');
+    })
+    .select(
+      'k.ord',
+      'd.id as delivery_id',
+      'd.account_id',
+      'd.event_id',
+      'd.webhook_id',
+      'd.status as delivery_status',
+      'e.type as event_type',
+      'e.goods_owner_id',
+      'e.occurred_at',
+      'e.payload',
+      'e.message_id',
+      'w.target_url',
+      'w.retry_policy',
+      'w.retry_countdown_config',
+      'w.max_attempts',
+      'w.timeout',
+      'w.additional_headers_sealed',
+      'w.secret_key_sealed',
+      'w.auth_type',
+      'w.auth_sealed',
+      'w.notify_email',
+      'w.enabled',
+      'w.deleted_at',
+      'w.failing_since',
+      'w.name',
+      conn.raw(
+        `(select json_build_object('status_code', a.status_code, 'error', a.error, 'started_at', a.started_at)
+            from delivery_attempts a where a.delivery_id = d.id and a.number = k.attempt_number) as recorded`,
+      ),
+    )) as Array<DeliveryContext & { ord: number }>;
+  const found: Array<DeliveryContext | undefined> = new Array(keys.length);
+  for (const { ord, ...row } of rows) found[ord] = row;
+  return keys.map((k, i) => found[i] ?? new DeliveryNotFoundError(k.deliveryId));
 }
 
 export function createDeliveriesRepository(db: Db) {
@@ -173,46 +247,12 @@ export function createDeliveriesRepository(db: Db) {
 
     /** The delivery, its event and webhook, and attempt `attemptNumber`'s recorded answer, in one read. */
     async loadContext(conn: Knex, deliveryId: string, attemptNumber = 0): Promise<DeliveryContext> {
-      const row = (await conn('deliveries as d')
-        .join('webhooks as w', 'w.id', 'd.webhook_id')
-        .join('events as e', function () {
-          this.on('e.account_id', '=', 'd.account_id').andOn('e.id', '=', 'd.event_id');
-        })
-        .where('d.id', deliveryId)
-        .first(
-          'd.id as delivery_id',
-          'd.account_id',
-          'd.event_id',
-          'd.webhook_id',
-          'd.status as delivery_status',
-          'e.type as event_type',
-          'e.goods_owner_id',
-          'e.occurred_at',
-          'e.payload',
-          'e.message_id',
-          'w.target_url',
-          'w.retry_policy',
-          'w.retry_countdown_config',
-          'w.max_attempts',
-          'w.timeout',
-          'w.additional_headers_sealed',
-          'w.secret_key_sealed',
-          'w.auth_type',
-          'w.auth_sealed',
-          'w.notify_email',
-          'w.enabled',
-          'w.deleted_at',
-          'w.failing_since',
-          'w.name',
-          conn.raw(
-            `(select json_build_object('status_code', a.status_code, 'error', a.error, 'started_at', a.started_at)
-                from delivery_attempts a where a.delivery_id = d.id and a.number = ?) as recorded`,
-            [attemptNumber],
-          ),
-        )) as DeliveryContext | undefined;
-      if (!row) throw new Error(`delivery ${deliveryId} not found`);
-      return row;
+      const [row] = await loadContexts(conn, [{ deliveryId, attemptNumber }]);
+      if (row instanceof Error) throw row;
+      return row as DeliveryContext;
     },
+
+    loadContexts,
 
     /** Counts a failed attempt (unless an earlier execution already recorded it) and its error. */
     async countFailedAttempt(

@@ -79,4 +79,41 @@ describe.each(testDatabaseKinds())('an attempt run again on %s', (kind) => {
     expect(second.outcome).toBe('delivered');
     expect(receiver.requests.map((r) => r.headers['x-switchyard-attempt'])).toEqual(['1', '2']);
   });
+
+  it('concurrent attempts read their contexts in one statement and are each recorded once', async () => {
+    status = 200;
+    const ds = await Promise.all(Array.from({ length: 8 }, () => delivery()));
+    const statements: string[] = [];
+    const onQuery = (q: { sql: string }) => statements.push(q.sql);
+    tdb.db.on('query', onQuery);
+    try {
+      const results = await Promise.all(
+        ds.map((d, i) =>
+          activities.attemptDelivery({
+            deliveryId: d.deliveryId,
+            number: 1 + (i % 3),
+            cycle: 1,
+            test: false,
+          }),
+        ),
+      );
+      expect(results.map((r) => r.outcome)).toEqual(ds.map(() => 'delivered'));
+    } finally {
+      tdb.db.removeListener('query', onQuery);
+    }
+    expect(statements.filter((sql) => sql.includes('as k (delivery_id, attempt_number, ord)'))).toHaveLength(
+      1,
+    );
+    // The records follow the answers as they come: one statement per batch, at most one per attempt.
+    expect(statements.length).toBeLessThanOrEqual(1 + ds.length);
+    const rows = await tdb
+      .db('deliveries')
+      .whereIn(
+        'id',
+        ds.map((d) => d.deliveryId),
+      )
+      .select('status', 'attempt_count');
+    expect(rows).toEqual(ds.map(() => ({ status: 'delivered', attempt_count: 1 })));
+    expect(receiver.requests).toHaveLength(ds.length);
+  });
 });

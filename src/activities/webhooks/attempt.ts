@@ -12,8 +12,17 @@ import {
   retryAfterFloorMs,
   type StopCause,
 } from '../../rules/webhookHealth';
-import { createDeliveriesRepository, type DeliveryContext } from '../../repositories/deliveries';
-import { createDeliveryAttemptsRepository, type AttemptRow } from '../../repositories/deliveryAttempts';
+import { createBatchLoader } from '../../db/batch';
+import {
+  createDeliveriesRepository,
+  type ContextKey,
+  type DeliveryContext,
+} from '../../repositories/deliveries';
+import {
+  createDeliveryAttemptsRepository,
+  type AttemptRow,
+  type DeliveredAttempt,
+} from '../../repositories/deliveryAttempts';
 import { createWebhooksRepository } from '../../repositories/webhooks';
 import { renderEnvelope, webhookRequestHeaders } from '../../webhooks/envelope';
 import type { ActivityDeps } from '../deps';
@@ -111,9 +120,21 @@ export function createAttemptActivities(deps: ActivityDeps) {
   const webhooks = createWebhooksRepository(db);
   const notifier = createNotifier(deps);
   const now = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
+  // The two statements of a delivered attempt, each batched across the attempts in flight.
+  const loadContext = createBatchLoader<ContextKey, DeliveryContext>(
+    (keys) => deliveries.loadContexts(db, keys),
+    { name: 'loadContexts' },
+  );
+  const recordDeliveredAttempt = createBatchLoader<DeliveredAttempt, void>(
+    async (rows) => {
+      await attempts.recordDelivered(rows);
+      return rows.map(() => undefined);
+    },
+    { name: 'recordDelivered' },
+  );
 
   async function load(input: AttemptInput): Promise<Loaded> {
-    const ctx = await deliveries.loadContext(db, input.deliveryId, input.number);
+    const ctx = await loadContext({ deliveryId: input.deliveryId, attemptNumber: input.number });
     if (ctx.recorded) return { phase: 'recorded', result: recordedOutcome(ctx, ctx.recorded) };
     const startedAt = await now();
     const cause = refusalBeforeSending({ deleted: ctx.deleted_at !== null, enabled: ctx.enabled });
@@ -158,7 +179,11 @@ export function createAttemptActivities(deps: ActivityDeps) {
     sent: SendResult,
   ): Promise<AttemptResult> {
     const finishedAt = new Date(ready.startedAt.getTime() + sent.durationMs);
-    await attempts.recordDelivered(attemptRow(ready, input, sent), finishedAt, ready.ctx.webhook_id);
+    await recordDeliveredAttempt({
+      attempt: attemptRow(ready, input, sent),
+      finishedAt,
+      webhookId: ready.ctx.webhook_id,
+    });
     return {
       outcome: 'delivered',
       startedAt: ready.startedAt.getTime(),
