@@ -50,13 +50,14 @@ export const envSchema = z.object({
     .min(0, 'must be a number of requests per second (0 turns the limit off)')
     .default(1000),
   // Events with at most this many deliveries have their deliverWebhook workflows started by the
-  // API itself; wider ones by a dispatchEvent workflow (0: always the workflow). See services/events.ts.
+  // API itself; wider ones by a dispatchEvent workflow (0: always the workflow). Unset: 16 when a
+  // worker shares the process (eager starts), else 4. See services/events.ts.
   SWITCHYARD_DIRECT_START_MAX: z.coerce
     .number({ message: 'must be a whole number from 0 to 16' })
     .int('must be a whole number from 0 to 16')
     .min(0, 'must be a whole number from 0 to 16')
     .max(16, 'must be a whole number from 0 to 16')
-    .default(4),
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SWITCHYARD_PUBLIC_URL: z.string().url().optional(),
 });

@@ -12,17 +12,23 @@ import { dispatchEventStart } from '../workflows/webhooks/contract';
 import type { ServiceDeps } from './deps';
 
 /**
- * The default of SWITCHYARD_DIRECT_START_MAX: an event with at most this many deliveries has them
- * started by the API itself (one StartWorkflowExecution each, concurrently, inside the request);
- * a wider one gets a dispatchEvent workflow that plans and starts them. A dispatchEvent costs a
- * start, a workflow task with a local activity and its completion — about what four direct starts
- * cost the server. Starts are eager (the worker runs each delivery's first task without a
- * task-queue round trip) from the fan-out, and from the API when a worker runs in the same process
- * (`npm start`; ServiceDeps.eagerStarts); a separate API process starts them plainly. Up to four, the request waits
- * about one start's latency; beyond, the fan-out's fixed cost is spread over enough deliveries and
- * the request stays as short as one start. Most events match one or two webhooks.
+ * The defaults of SWITCHYARD_DIRECT_START_MAX: an event with at most this many deliveries has them
+ * started by the API itself (one StartWorkflowExecution each, concurrently, inside the request); a
+ * wider one gets a dispatchEvent workflow that plans and starts them. A dispatchEvent costs a whole
+ * workflow (a start, a workflow task with a local activity, its completion), and its starts are
+ * eager (the worker runs each delivery's first task without a task-queue round trip).
+ *
+ * - A worker in the same process (`npm start`, ServiceDeps.eagerStarts): the API's starts are eager
+ *   too, so the fan-out workflow is pure overhead up to the widest batch the request should wait
+ *   for: 16. Measured at ten webhooks per event (BENCHMARKS.md): 9.5 / 8.8 ms of Switchyard CPU and
+ *   9.9 / 9.2 ms of Temporal CPU per delivery against 10.1 / 10.4 and 11.0 / 11.0 through the
+ *   fan-out, 6 history events per delivery instead of 6.6.
+ * - A separate API process: its starts go through the task queue, which the fan-out's do not, so
+ *   the fan-out pays for itself from about four deliveries on (a dispatchEvent costs the server
+ *   about what four plain starts do).
  */
 export const DIRECT_START_MAX = 4;
+export const DIRECT_START_MAX_EAGER = 16;
 
 /** How long an event may stay undispatched before the sweep takes it for stranded by a crash. */
 export const STRANDED_AFTER_MS = 60_000;
@@ -60,7 +66,8 @@ export function createEventsService(deps: ServiceDeps) {
     temporal: deps.eagerStarts ?? temporal,
     searchAttributes: deps.searchAttributes !== false,
   });
-  const directStartMax = deps.config.SWITCHYARD_DIRECT_START_MAX ?? DIRECT_START_MAX;
+  const directStartMax =
+    deps.config.SWITCHYARD_DIRECT_START_MAX ?? (deps.eagerStarts ? DIRECT_START_MAX_EAGER : DIRECT_START_MAX);
 
   async function startDispatch(accountId: string, event: Pick<EventRow, 'id' | 'type'>): Promise<void> {
     try {

@@ -294,10 +294,11 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     await expectNoFanOut(accountId, 'none-1');
   });
 
-  it('in one process with the worker, the API starts its deliveries eagerly on the worker’s connection', async () => {
+  it('in one process with the worker, the API starts up to 16 deliveries itself, eagerly, on the worker’s connection', async () => {
     await freshAccount();
     const accountId = await accountIdOf();
-    await hook({ event_type: 'transfer.*' });
+    // More than the plain API's DIRECT_START_MAX: with eager starts the default is 16.
+    for (let i = 0; i <= DIRECT_START_MAX; i++) await hook({ event_type: 'transfer.*' });
     // A client on the worker's own connection, its starts recorded; the API's client must start nothing.
     const eager = new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
     const starts: Array<{ workflowId: string; requestEagerStart?: boolean }> = [];
@@ -312,10 +313,12 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
     }) as never;
     const service = eventsService(plain, eager);
     await service.ingest(accountId, { id: 'eager-1', type: 'transfer.created', payload: {} });
-    expect(starts).toEqual([
-      expect.objectContaining({ workflowId: expect.stringContaining('eager-1'), requestEagerStart: true }),
-    ]);
-    expect(await deliveriesOf('eager-1')).toMatchObject([{ status: 'delivered' }]);
+    expect(starts).toHaveLength(DIRECT_START_MAX + 1);
+    for (const s of starts)
+      expect(s).toMatchObject({ workflowId: expect.stringContaining('eager-1'), requestEagerStart: true });
+    const settled = await deliveriesOf('eager-1');
+    expect(settled.map((d) => d.status)).toEqual(Array(DIRECT_START_MAX + 1).fill('delivered'));
+    await expectNoFanOut(accountId, 'eager-1');
   });
 
   it('a wider event still fans out in a dispatchEvent workflow', async () => {
