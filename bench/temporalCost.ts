@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { devServerArgs, devServerEnvironment } from '../src/temporal/devServer';
 import { temporalCliPath } from '../src/temporal/binaries';
 import { Api, postEvents } from './lib/api';
@@ -136,6 +136,17 @@ async function countHistory(client: Client, workflowId: string): Promise<History
   const events = history.events ?? [];
   const a = countActions(events);
   return { events: events.length, types: countEventTypes(events), actions: a.total, actionsByRule: a.byRule };
+}
+
+const NO_WORKFLOW: HistoryCount = { events: 0, types: {}, actions: 0, actionsByRule: {} };
+
+async function countHistoryIfAny(client: Client, workflowId: string): Promise<HistoryCount | undefined> {
+  try {
+    return await countHistory(client, workflowId);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) return undefined;
+    throw err;
+  }
 }
 
 function mean(xs: HistoryCount[]): HistoryCount {
@@ -279,13 +290,17 @@ async function main(): Promise<number> {
       const after = await scrape(metricsUrl);
 
       const dispatch: HistoryCount[] = [];
+      const fanOuts: HistoryCount[] = [];
       const deliver: HistoryCount[] = [];
       for (const eventId of eventIds) {
-        dispatch.push(await countHistory(client, `dispatch:${account.id}:${eventId}`));
+        // Events the API starts directly (SWITCHYARD_DIRECT_START_MAX) have no dispatchEvent: zero.
+        const fanOut = await countHistoryIfAny(client, `dispatch:${account.id}:${eventId}`);
+        if (fanOut) fanOuts.push(fanOut);
+        dispatch.push(fanOut ?? NO_WORKFLOW);
         for (const webhookId of webhookIds)
           deliver.push(await countHistory(client, `delivery:${eventId}:${webhookId}`));
       }
-      const open = [...dispatch, ...deliver].filter(
+      const open = [...fanOuts, ...deliver].filter(
         (h) => !Object.keys(h.types).some((t) => t.startsWith('workflowExecutionCompleted')),
       ).length;
       const d = mean(dispatch);
