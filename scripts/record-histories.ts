@@ -1,5 +1,6 @@
 // Records the Temporal histories that test/workflows/replay.test.ts replays against the current
-// workflow code: `npx tsx scripts/record-histories.ts [webhooks] [channels]` (both by default).
+// workflow code: `npx tsx scripts/record-histories.ts [webhooks] [delayed] [channels]` (all by
+// default).
 // Re-record them only when a change is meant to be incompatible (and then gate it with patched()
 // for the runs already in flight); record only the group you mean to, so the others keep proving
 // that the current code replays what an older one wrote.
@@ -12,16 +13,21 @@ import { newId } from '../src/ids';
 import { SecretBox } from '../src/secrets';
 import { createChannelsService } from '../src/services/channels';
 import { temporalCliPath } from '../src/temporal/binaries';
-import { startWorkflow } from '../src/temporal/workflowStart';
+import { signalWithStartWorkflow, startWorkflow } from '../src/temporal/workflowStart';
 import {
   channelIds,
   channelWorkflowTypes,
   type EmergencyWatchdogWorkflow,
   type RecurringJobWorkflow,
 } from '../src/workflows/channels/contract';
-import { dispatchEventStart, webhookWorkflowIds } from '../src/workflows/webhooks/contract';
+import {
+  deliverWebhookStart,
+  dispatchEventStart,
+  retryNowSignal,
+  webhookWorkflowIds,
+} from '../src/workflows/webhooks/contract';
 import { createTestDb } from '../test/support/db';
-import { insertAccount, insertWebhook } from '../test/support/fixtures';
+import { insertAccount, insertDelivery, insertWebhook } from '../test/support/fixtures';
 import { Receiver, type Received } from '../test/support/receiver';
 import { devServerEnv, timeSkippingEnv } from '../test/support/temporal';
 import { waitUntil } from '../test/support/waitUntil';
@@ -30,6 +36,25 @@ import { createTestWorker } from '../test/support/worker';
 const out = fileURLToPath(new URL('../test/workflows/histories/', import.meta.url));
 const groups = process.argv.slice(2);
 const wanted = (group: string) => groups.length === 0 || groups.includes(group);
+
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+const JOB = 'orders.import';
+
+/** The workflow's history as the CLI shows it (the webhooks' histories). */
+function showHistory(address: string, workflowId: string): Buffer {
+  return execFileSync(temporalCliPath(), [
+    'workflow',
+    'show',
+    '--address',
+    address,
+    '--workflow-id',
+    workflowId,
+    '--output',
+    'json',
+  ]);
+}
 
 /** dispatchEvent fanning out to two webhooks: one delivered at once, one after a failed attempt. */
 async function recordWebhooks(): Promise<void> {
@@ -85,17 +110,7 @@ async function recordWebhooks(): Promise<void> {
     };
     for (const [file, workflowId] of Object.entries(runs)) {
       await dev.client.workflow.getHandle(workflowId).result();
-      const json = execFileSync(temporalCliPath(), [
-        'workflow',
-        'show',
-        '--address',
-        dev.address,
-        '--workflow-id',
-        workflowId,
-        '--output',
-        'json',
-      ]);
-      writeFileSync(`${out}${file}`, json);
+      writeFileSync(`${out}${file}`, showHistory(dev.address, workflowId));
       console.log(`recorded ${file} (${workflowId})`);
     }
   } finally {
@@ -106,10 +121,77 @@ async function recordWebhooks(): Promise<void> {
   }
 }
 
-const S = 1000;
-const M = 60 * S;
-const H = 60 * M;
-const JOB = 'orders.import';
+/**
+ * deliverWebhook runs whose webhook has a `delay`, started as the fan-out starts them (the delay is
+ * the start's startDelay, not a timer in the workflow): one that waits out a 1 s delay and is
+ * delivered; one whose 1 h delay a retryNow ends, its first attempt failing and its countdown
+ * (1 s) then waited out before the second.
+ */
+async function recordDelayed(): Promise<void> {
+  const dev = await devServerEnv();
+  const tdb = await createTestDb('pglite');
+  let flakyCalls = 0;
+  const receiver = await Receiver.start((req, res) => {
+    const fail = req.path === '/flaky' && flakyCalls++ === 0;
+    res.writeHead(fail ? 500 : 200).end();
+  });
+  const secrets = new SecretBox('record-histories');
+  const worker = await createTestWorker(
+    { client: dev.client, nativeConnection: dev.nativeConnection } as never,
+    tdb.db,
+    { timeSkipping: false, secrets },
+  );
+  const stopWorker = await worker.start();
+  try {
+    const account = await insertAccount(tdb.db);
+    const start = async (webhook: Parameters<typeof insertWebhook>[3], delayMs: number) => {
+      const webhookId = await insertWebhook(tdb.db, secrets, account, webhook);
+      const { eventId, deliveryId, workflowId } = await insertDelivery(tdb.db, account, webhookId);
+      const options = deliverWebhookStart({
+        input: { deliveryId, delayMs, cycle: 1, firstAttemptNumber: 1, test: false },
+        workflowId,
+        accountId: account,
+        eventId,
+        eventType: 'package.created',
+        goodsOwnerId: null,
+        webhookId,
+        starter: { by: 'fanOut', eager: false },
+        searchAttributes: false,
+        taskQueue: worker.taskQueue,
+      });
+      if (options.options.startDelay !== delayMs) throw new Error('the start is not delayed');
+      const handle = await startWorkflow(dev.client, options);
+      // As the deliveries service signals: with start, which ends a start delay (a plain signal does not).
+      const retryNow = () => signalWithStartWorkflow(dev.client, options, retryNowSignal, []);
+      return { handle, retryNow };
+    };
+    const delivered = await start({ target_url: `${receiver.url}/ok`, retry_policy: 'none', delay: '1s' }, S);
+    const retriedNow = await start(
+      {
+        target_url: `${receiver.url}/flaky`,
+        retry_policy: 'countdown',
+        retry_countdown_config: { choice: 'fixed', kwargs: { seconds: 1 } },
+        delay: '1h',
+      },
+      H,
+    );
+    await retriedNow.retryNow();
+    const runs: Record<string, WorkflowHandle> = {
+      'deliverWebhook-delayed.json': delivered.handle,
+      'deliverWebhook-delayed-retried-now.json': retriedNow.handle,
+    };
+    for (const [file, handle] of Object.entries(runs)) {
+      if ((await handle.result()) !== 'delivered') throw new Error(`${file}: not delivered`);
+      writeFileSync(`${out}${file}`, showHistory(dev.address, handle.workflowId));
+      console.log(`recorded ${file} (${handle.workflowId})`);
+    }
+  } finally {
+    await stopWorker();
+    await receiver.close();
+    await tdb.destroy();
+    await dev.stop();
+  }
+}
 
 /**
  * The channel workflows under the time-skipping test server, with the real activities over PGlite
@@ -270,4 +352,5 @@ async function recordChannels(): Promise<void> {
 }
 
 if (wanted('webhooks')) await recordWebhooks();
+if (wanted('delayed')) await recordDelayed();
 if (wanted('channels')) await recordChannels();

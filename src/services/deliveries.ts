@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Page } from '../db/paginate';
 import { ConflictError, NotFoundError } from '../errors';
 import { newId } from '../ids';
@@ -18,7 +18,6 @@ import {
   retryNowSignal,
   webhookWorkflowIds,
   type DeliverInput,
-  type DeliverWebhookWorkflow,
   type DeliveryState,
 } from '../workflows/webhooks/contract';
 import type { ServiceDeps } from './deps';
@@ -52,20 +51,32 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     return row;
   }
 
-  /** A resend, a test or a retry-now: an operator's start of the delivery (see DeliveryStarter). */
-  function operatorStart(row: DeliveryRow, webhook: WebhookRow, event: EventLabels, input: DeliverInput) {
-    return deliverWebhookStart({
+  function deliveryStartOf(row: DeliveryRow, event: EventLabels, input: DeliverInput) {
+    return {
       input,
       workflowId: row.workflow_id,
       accountId: row.account_id,
       eventId: row.event_id,
       eventType: event.type,
       goodsOwnerId: event.goods_owner_id,
-      webhookId: webhook.id,
-      starter: { by: 'operator' },
+      webhookId: row.webhook_id,
       searchAttributes: deps.searchAttributes !== false,
-    });
+    };
   }
+
+  /** A resend, a test or a retry-now: an operator's start of the delivery (see DeliveryStarter). */
+  function operatorStart(row: DeliveryRow, event: EventLabels, input: DeliverInput) {
+    return deliverWebhookStart({ ...deliveryStartOf(row, event, input), starter: { by: 'operator' } });
+  }
+
+  /** A pending delivery's run, should a signal-with-start have to start it: attempts continue its log. */
+  const pendingInput = (row: DeliveryRow): DeliverInput => ({
+    deliveryId: row.id,
+    delayMs: null,
+    cycle: row.cycle,
+    firstAttemptNumber: row.attempt_count + 1,
+    test: row.is_test,
+  });
 
   async function startDelivery(
     row: DeliveryRow,
@@ -73,7 +84,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     event: EventLabels,
     input: DeliverInput,
   ) {
-    const start = operatorStart(row, webhook, event, input);
+    const start = operatorStart(row, event, input);
     const deadline = Date.now() + PREVIOUS_RUN_WAIT_MS;
     for (;;) {
       try {
@@ -134,24 +145,14 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
       const webhook = await webhooks.find(accountId, row.webhook_id);
       webhooks.assertEnabled(webhook);
       if (row.status === 'pending') {
-        try {
-          await temporal.workflow.getHandle<DeliverWebhookWorkflow>(row.workflow_id).signal(retryNowSignal);
-          return;
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }
-        // Pending with no open run: the event's fan-out has recorded the delivery but not started
-        // it yet, or an operator terminated its run. Start it now, attempting at once; signal-with-
-        // start joins a run that appeared meanwhile, and a fan-out that comes later finds this run
-        // and starts nothing (REJECT_DUPLICATE), so the event is not sent twice.
+        // Signal-with-start, not a plain signal: a run still in its start delay (the webhook's
+        // `delay`, deliverWebhookStart) wakes only for that (a plain signal is recorded but leaves
+        // the delay running). An open run is signalled, attempting now. Pending with no open run:
+        // the event's fan-out has recorded the delivery but not started it yet, or an operator
+        // terminated its run; it is started now, attempting at once, and a fan-out that comes
+        // later finds this run and starts nothing (REJECT_DUPLICATE), so the event is not sent twice.
         const event = await events.labels(row.account_id, row.event_id);
-        const start = operatorStart(row, webhook, event, {
-          deliveryId: row.id,
-          delayMs: null,
-          cycle: row.cycle,
-          firstAttemptNumber: row.attempt_count + 1,
-          test: row.is_test,
-        });
+        const start = operatorStart(row, event, pendingInput(row));
         await signalWithStartWorkflow(temporal, start, retryNowSignal, []);
         return;
       }
@@ -162,10 +163,18 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
       const row = await find(accountId, id);
       if (row.status !== 'pending')
         throw new ConflictError(`delivery ${id} is ${row.status}; only a pending delivery can be cancelled`);
+      // Signal-with-start, as for retry-now, so that a run in its start delay wakes and cancels at
+      // once; it never starts a run over a closed one (REJECT_DUPLICATE): with no open run the row
+      // is cancelled here. A delivery recorded but not started yet gets a run that cancels at once.
+      const event = await events.labels(row.account_id, row.event_id);
+      const start = deliverWebhookStart({
+        ...deliveryStartOf(row, event, pendingInput(row)),
+        starter: { by: 'cancel' },
+      });
       try {
-        await temporal.workflow.getHandle<DeliverWebhookWorkflow>(row.workflow_id).signal(cancelSignal);
+        await signalWithStartWorkflow(temporal, start, cancelSignal, []);
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         await deliveries.cancelPending(id, new Date());
       }
     },

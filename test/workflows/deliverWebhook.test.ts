@@ -1,7 +1,9 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countActions, eventTypeName } from '../../bench/lib/temporalActions';
 import type { Db } from '../../src/db/knex';
-import { startWorkflow } from '../../src/temporal/workflowStart';
+import { signalWithStartWorkflow, startWorkflow } from '../../src/temporal/workflowStart';
 import {
   cancelSignal,
   deliverWebhookStart,
@@ -53,22 +55,23 @@ async function deliver(webhook: Partial<WebhookFixture>, input: Partial<DeliverI
     ...input,
   };
   // As the event's fan-out starts it (the time-skipping server has no search attributes).
-  const handle = await startWorkflow(
-    env.client,
-    deliverWebhookStart({
-      input: args,
-      workflowId,
-      accountId,
-      eventId,
-      eventType: 'package.created',
-      goodsOwnerId: null,
-      webhookId,
-      starter: { by: 'fanOut', eager: false },
-      searchAttributes: false,
-      taskQueue: tw.taskQueue,
-    }),
-  );
-  return { handle, deliveryId, webhookId };
+  const start = deliverWebhookStart({
+    input: args,
+    workflowId,
+    accountId,
+    eventId,
+    eventType: 'package.created',
+    goodsOwnerId: null,
+    webhookId,
+    starter: { by: 'fanOut', eager: false },
+    searchAttributes: false,
+    taskQueue: tw.taskQueue,
+  });
+  const handle = await startWorkflow(env.client, start);
+  /** A signal as the deliveries service sends it: with start, which also ends a start delay. */
+  const signalWithStart = (signal: typeof cancelSignal | typeof retryNowSignal) =>
+    signalWithStartWorkflow(env.client, start, signal, []);
+  return { handle, deliveryId, webhookId, signalWithStart };
 }
 
 /**
@@ -253,17 +256,15 @@ describe('deliverWebhook with delays it cannot or may sleep on', () => {
   }, 30_000);
 
   it('cancel ends a delivery sleeping in a 366-day delay, with no attempt', async () => {
-    const { handle, deliveryId } = await deliver(
+    const { handle, deliveryId, signalWithStart } = await deliver(
       { retry_policy: 'none', delay: '366d' },
       { delayMs: 366 * D },
     );
     await tw.runUntil(async () => {
-      // Queries do not skip time: the delay is still ahead when the signal arrives.
-      for (let i = 0; (await handle.query(statusQuery)).state !== 'waiting'; i++) {
-        if (i > 200) throw new Error('the delivery never started waiting');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await handle.signal(cancelSignal);
+      // The delay is the start's: until it ends, no workflow task runs and the status query has
+      // nothing to answer it. Only waiting on the result skips time, so the signal comes first.
+      await expect(handle.query(statusQuery)).rejects.toThrow();
+      await signalWithStart(cancelSignal);
       expect(await handle.result()).toBe('cancelled');
     });
     expect(await db('delivery_attempts').where({ delivery_id: deliveryId })).toEqual([]);
@@ -271,6 +272,96 @@ describe('deliverWebhook with delays it cannot or may sleep on', () => {
       status: 'cancelled',
       next_attempt_at: null,
     });
+  });
+});
+
+describe('a webhook delay is the start’s delay (startDelay), with no timer in the workflow', () => {
+  const ok = () => {
+    receiver.responder = (_req, res) => {
+      res.writeHead(200).end();
+    };
+  };
+  const historyOf = async (handle: WorkflowHandle) => (await handle.fetchHistory()).events ?? [];
+
+  it('a delayed first-attempt success: the first task waits out the delay; 6 events and 2 actions', async () => {
+    ok();
+    const before = await env.currentTimeMs();
+    const { handle, deliveryId } = await deliver({ retry_policy: 'none', delay: '5m' }, { delayMs: 5 * M });
+    expect(await tw.runUntil(handle.result())).toBe('delivered');
+    const events = await historyOf(handle);
+    expect(events.map(eventTypeName)).toEqual([
+      'workflowExecutionStarted',
+      'workflowTaskScheduled',
+      'workflowTaskStarted',
+      'workflowTaskCompleted',
+      'markerRecorded',
+      'workflowExecutionCompleted',
+    ]);
+    const started = events[0]?.workflowExecutionStartedEventAttributes;
+    expect(Number(started?.firstWorkflowTaskBackoff?.seconds)).toBe(300);
+    expect(started?.input?.payloads).toHaveLength(1);
+    expect(countActions(events).total).toBe(2);
+    const [attempt] = await db('delivery_attempts').where({ delivery_id: deliveryId });
+    expect(new Date(attempt.started_at).getTime() - before).toBeGreaterThanOrEqual(5 * M);
+  });
+
+  it('cancel during the delay starts the run early, which ends cancelled without attempting', async () => {
+    const { handle, deliveryId, signalWithStart } = await deliver(
+      { retry_policy: 'none', delay: '1h' },
+      { delayMs: H },
+    );
+    const sent = receiver.requests.length;
+    await tw.runUntil(async () => {
+      await signalWithStart(cancelSignal);
+      expect(await handle.result()).toBe('cancelled');
+    });
+    expect(receiver.requests.length).toBe(sent);
+    expect(await db('delivery_attempts').where({ delivery_id: deliveryId })).toEqual([]);
+    expect(await db('deliveries').where({ id: deliveryId }).first()).toMatchObject({
+      status: 'cancelled',
+      next_attempt_at: null,
+    });
+    const types = (await historyOf(handle)).map(eventTypeName);
+    expect(types).not.toContain('timerStarted');
+    // The signal arrived before the first workflow task, which it brought forward.
+    expect(types.slice(0, 3)).toEqual([
+      'workflowExecutionStarted',
+      'workflowExecutionSignaled',
+      'workflowTaskScheduled',
+    ]);
+  });
+
+  it('retryNow during the delay attempts at once; a failure then waits its countdown', async () => {
+    let calls = 0;
+    receiver.responder = (_req, res) => {
+      calls += 1;
+      res.writeHead(calls === 1 ? 500 : 200).end();
+    };
+    const before = await env.currentTimeMs();
+    const { handle, deliveryId, signalWithStart } = await deliver(
+      {
+        retry_policy: 'countdown',
+        retry_countdown_config: { choice: 'fixed', kwargs: { seconds: 30 } },
+        max_attempts: 2,
+        delay: '1h',
+      },
+      { delayMs: H },
+    );
+    await tw.runUntil(async () => {
+      await signalWithStart(retryNowSignal);
+      expect(await handle.result()).toBe('delivered');
+    });
+    const [first] = await db('delivery_attempts').where({ delivery_id: deliveryId }).orderBy('number');
+    expect(new Date(first.started_at).getTime() - before).toBeLessThan(M);
+    expect(await attemptOffsets(deliveryId)).toEqual([0, 30]);
+    const types = (await historyOf(handle)).map(eventTypeName);
+    // One timer: the countdown after the failed attempt, none for the delay.
+    expect(types.filter((t) => t === 'timerStarted')).toHaveLength(1);
+    expect(types.slice(0, 3)).toEqual([
+      'workflowExecutionStarted',
+      'workflowExecutionSignaled',
+      'workflowTaskScheduled',
+    ]);
   });
 });
 

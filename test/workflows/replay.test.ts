@@ -13,6 +13,10 @@ const recorded = {
   'dispatchEvent.json': 'dispatchEvent',
   'deliverWebhook-delivered.json': 'deliverWebhook',
   'deliverWebhook-retried.json': 'deliverWebhook',
+  // Webhooks with a delay, started with it as the start's startDelay (no timer in the workflow): one
+  // waiting it out and delivered; one whose delay a retryNow ended, failing once, then delivered.
+  'deliverWebhook-delayed.json': 'deliverWebhook',
+  'deliverWebhook-delayed-retried-now.json': 'deliverWebhook',
   // A manual job run: a failed attempt, the backoff timer, a successful attempt.
   'runJob-retried.json': 'runJob',
   // A stable recurring job across two channels, one run succeeding and one failing.

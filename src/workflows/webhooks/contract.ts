@@ -7,6 +7,7 @@
 import type { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { TASK_QUEUE } from '../../constants';
+import { deliverInputProblem } from '../../rules/deliveryInput';
 import { deliveryAttributes, dispatchAttributes } from '../../searchAttributes';
 import type { WorkflowStart } from '../../temporal/workflowStart';
 
@@ -19,8 +20,18 @@ export const webhookWorkflowTypes = {
 
 export interface DeliverInput {
   deliveryId: string;
-  /** Wait before the first attempt (the webhook's `delay`); null: none. */
+  /**
+   * Wait before the first attempt (the webhook's `delay`) as a timer inside the workflow; null:
+   * none. deliverWebhookStart moves a fan-out start's delay out of the workflow, into the start
+   * (`startDelay`, see there), and passes null here; the timer remains for runs started before it
+   * did (their histories must replay) and for an input the workflow must refuse.
+   */
   delayMs: number | null;
+  /**
+   * The server held this run's first workflow task back this long (the start's `startDelay`, the
+   * webhook's `delay`); a signal cut it short. Absent: the start was not delayed.
+   */
+  startDelayMs?: number;
   /** 1 for the original delivery; each manual resend of a finished delivery is a new cycle. */
   cycle: number;
   /** Attempt numbers continue across cycles so the attempt log stays unambiguous. */
@@ -41,11 +52,13 @@ export interface DeliveryStatus {
 /** The workflow's signature; src/workflows/webhooks/deliverWebhook.ts is checked against it. */
 export type DeliverWebhookWorkflow = (input: DeliverInput) => Promise<DeliveryState>;
 
+// A run in its start delay (deliverWebhookStart) wakes for a signal-with-start only: a plain signal
+// (the Web UI's, the CLI's) is recorded, and seen when the delay is over. The service signals with start.
 /** Wake a sleeping delivery and attempt now. */
 export const retryNowSignal = defineSignal('retryNow');
 /** Stop a pending delivery; an attempt under way finishes first. */
 export const cancelSignal = defineSignal('cancel');
-/** Live state, for operators (Web UI "Queries" tab) and tests. */
+/** Live state, for operators (Web UI "Queries" tab) and tests; refused during a start delay. */
 export const statusQuery = defineQuery<DeliveryStatus>('status');
 
 // --- dispatchEvent ----------------------------------------------------------------------------
@@ -82,8 +95,10 @@ export const webhookWorkflowIds = {
  *   worker's connection can).
  * - `operator`: a resend, a test or a retry-now. A new cycle reuses the id of the finished run
  *   (ALLOW_DUPLICATE), so the Web UI shows every cycle together.
+ * - `cancel`: the signal-with-start of a cancel (src/services/deliveries.ts), which reaches a run in
+ *   its start delay; it never starts a run over one that ran (REJECT_DUPLICATE).
  */
-export type DeliveryStarter = { by: 'fanOut'; eager: boolean } | { by: 'operator' };
+export type DeliveryStarter = { by: 'fanOut'; eager: boolean } | { by: 'operator' } | { by: 'cancel' };
 
 export interface DeliveryStartInput {
   input: DeliverInput;
@@ -109,18 +124,48 @@ function deliveryPolicy(starter: DeliveryStarter): {
       return { workflowIdReusePolicy: 'REJECT_DUPLICATE', requestEagerStart: starter.eager };
     case 'operator':
       return { workflowIdReusePolicy: 'ALLOW_DUPLICATE' };
+    case 'cancel':
+      return { workflowIdReusePolicy: 'REJECT_DUPLICATE' };
   }
 }
 
+/**
+ * The delay a start hands to the server instead of the workflow: a fan-out start's `delayMs`, unless
+ * the delivery is a test (never delayed) or its input is one the workflow refuses (it fails that
+ * delivery visibly, with the reason). Operators' starts (resends, tests, retry-now) never delay.
+ */
+function startDelayOf(d: DeliveryStartInput): number | undefined {
+  const { delayMs, test } = d.input;
+  if (d.starter.by !== 'fanOut' || !delayMs || test || deliverInputProblem(d.input)) return undefined;
+  return delayMs;
+}
+
+/**
+ * A delivery's start. The webhook's `delay` is the start's `startDelay`: the server creates the run
+ * at once (its id taken, so a repeated start finds it) but dispatches its first workflow task only
+ * when the delay is over, which saves the timer inside the workflow (a Cloud action and five history
+ * events; BENCHMARKS.md, "Temporal cost per delivery"). A signal-with-start during the delay ends it
+ * (a plain signal does not: Temporal's "Start Delay" documentation): the service's `cancel` then
+ * cancels before any attempt and `retryNow` attempts at once. Until that first task runs, the
+ * `status` query has nothing to answer it (the server refuses it); a delayed start is never eager
+ * (the server cannot hand back a task it holds back).
+ */
 export function deliverWebhookStart(d: DeliveryStartInput): WorkflowStart<DeliverWebhookWorkflow> {
   const cycle = d.input.cycle > 1 ? ` (cycle ${d.input.cycle})` : '';
+  const startDelay = startDelayOf(d);
+  const policy = deliveryPolicy(d.starter);
   return {
     workflowType: webhookWorkflowTypes.deliverWebhook,
     options: {
       taskQueue: d.taskQueue ?? TASK_QUEUE,
       workflowId: d.workflowId,
-      args: [d.input],
-      ...deliveryPolicy(d.starter),
+      ...(startDelay === undefined
+        ? { args: [d.input], ...policy }
+        : {
+            args: [{ ...d.input, delayMs: null, startDelayMs: startDelay }],
+            startDelay,
+            workflowIdReusePolicy: policy.workflowIdReusePolicy,
+          }),
       staticSummary: `${d.eventType} ${d.eventId} → webhook ${d.webhookId}${cycle}`,
       ...(d.searchAttributes
         ? {

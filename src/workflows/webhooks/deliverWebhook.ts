@@ -26,7 +26,10 @@ const { attemptDelivery, scheduleRetry, finishDelivery } = proxyLocalActivities<
   retry,
 });
 
-/** Delivers one event to one webhook: delay, attempts, durable countdown sleeps between them. */
+/**
+ * Delivers one event to one webhook: attempts, durable countdown sleeps between them. The webhook's
+ * delay is the start's (deliverWebhookStart), before this runs at all.
+ */
 export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState> {
   const status: DeliveryStatus = { state: 'waiting', attempts: 0, nextAttemptAt: null, lastError: null };
   let wake = false;
@@ -59,7 +62,12 @@ export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState
     return end('failed', `Switchyard cannot carry out this delivery: ${problem}.`);
   }
 
+  // The webhook's delay: a timer here only for runs started before the start itself carried it
+  // (deliverWebhookStart); their histories must replay.
   if (input.delayMs && !input.test) await wait(input.delayMs);
+  // A start the server held back (startDelay) that a retryNow ended early: that signal asked for
+  // this attempt, not also to skip the countdown after it (as wait() above consumes it).
+  if (input.startDelayMs) wake = false;
 
   let firstAttemptAt: number | undefined;
   for (let n = 1; ; n++) {

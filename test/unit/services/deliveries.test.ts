@@ -1,7 +1,7 @@
 // The deliveries service's retry and cancel decisions, against an in-memory stand-in for the few
 // knex queries they make and a fake Temporal client: which signal or start each case sends, and
 // what happens to the row. The same paths against PostgreSQL and a server: test/api/deliveries.test.ts.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { describe, expect, it, vi } from 'vitest';
 import type { Db } from '../../../src/db/knex';
 import { ConflictError } from '../../../src/errors';
@@ -62,8 +62,6 @@ function fakeTemporal() {
   return { client: { workflow } as unknown as Client, workflow, signal, result };
 }
 
-const notFound = () => new WorkflowNotFoundError('workflow not found', 'delivery:evt_1:wh_1', undefined);
-
 function setUp(delivery: Partial<DeliveryRow> = {}, webhook: Partial<WebhookRow> = {}) {
   const row: Row = {
     id: 'dlv_1',
@@ -93,22 +91,11 @@ function setUp(delivery: Partial<DeliveryRow> = {}, webhook: Partial<WebhookRow>
   return { service, row, ...temporal };
 }
 
-/** The signals sent, by name and workflow id. */
-const sent = (t: ReturnType<typeof fakeTemporal>) =>
-  t.signal.mock.calls.map(([def], i) => [def.name, t.workflow.getHandle.mock.results[i]?.value.workflowId]);
-
 describe('deliveries service: retry', () => {
-  it('wakes a pending delivery’s run with retryNow, and starts nothing', async () => {
-    const t = setUp();
-    await t.service.retry('acc_1', 'dlv_1');
-    expect(sent(t)).toEqual([['retryNow', 'delivery:evt_1:wh_1']]);
-    expect(t.workflow.start).not.toHaveBeenCalled();
-    expect(t.workflow.signalWithStart).not.toHaveBeenCalled();
-  });
-
-  it('starts a pending delivery with no run, attempting at once, numbering attempts on', async () => {
+  // Signal-with-start, never a plain signal: a run in its start delay (the webhook's `delay`) wakes
+  // only for that. An open run is signalled; with none, the start begins one.
+  it('signals retryNow to a pending delivery with signal-with-start, its start attempting at once, numbering attempts on', async () => {
     const t = setUp({ cycle: 2, attempt_count: 4 });
-    t.signal.mockRejectedValueOnce(notFound());
     await t.service.retry('acc_1', 'dlv_1');
     expect(t.workflow.signalWithStart).toHaveBeenCalledExactlyOnceWith(
       'deliverWebhook',
@@ -120,15 +107,16 @@ describe('deliveries service: retry', () => {
         signalArgs: [],
       }),
     );
+    expect(t.signal).not.toHaveBeenCalled();
+    expect(t.workflow.start).not.toHaveBeenCalled();
     expect(t.row).toMatchObject({ status: 'pending', cycle: 2 });
   });
 
-  it('passes on any other failure to signal', async () => {
+  it('passes on a failure to signal', async () => {
     const t = setUp();
     const down = new Error('connection refused');
-    t.signal.mockRejectedValueOnce(down);
+    t.workflow.signalWithStart.mockRejectedValueOnce(down);
     await expect(t.service.retry('acc_1', 'dlv_1')).rejects.toBe(down);
-    expect(t.workflow.signalWithStart).not.toHaveBeenCalled();
   });
 
   it('refuses while the webhook is disabled, sending nothing', async () => {
@@ -202,16 +190,28 @@ describe('deliveries service: retry', () => {
 });
 
 describe('deliveries service: cancel', () => {
-  it('signals cancel to a pending delivery’s run and leaves the row to the workflow', async () => {
-    const t = setUp();
+  it('signals cancel to a pending delivery’s run with signal-with-start, never over a run that ended, and leaves the row to the workflow', async () => {
+    const t = setUp({ cycle: 2, attempt_count: 4 });
     await t.service.cancel('acc_1', 'dlv_1');
-    expect(sent(t)).toEqual([['cancel', 'delivery:evt_1:wh_1']]);
+    expect(t.workflow.signalWithStart).toHaveBeenCalledExactlyOnceWith(
+      'deliverWebhook',
+      expect.objectContaining({
+        workflowId: 'delivery:evt_1:wh_1',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [{ deliveryId: 'dlv_1', delayMs: null, cycle: 2, firstAttemptNumber: 5, test: false }],
+        signal: expect.objectContaining({ name: 'cancel' }),
+        signalArgs: [],
+      }),
+    );
+    expect(t.signal).not.toHaveBeenCalled();
     expect(t.row).toMatchObject({ status: 'pending' });
   });
 
-  it('settles the row itself when the pending delivery has no run', async () => {
+  it('settles the row itself when the pending delivery’s run has ended', async () => {
     const t = setUp();
-    t.signal.mockRejectedValueOnce(notFound());
+    t.workflow.signalWithStart.mockRejectedValueOnce(
+      new WorkflowExecutionAlreadyStartedError('already started', 'delivery:evt_1:wh_1', 'deliverWebhook'),
+    );
     await t.service.cancel('acc_1', 'dlv_1');
     expect(t.row).toMatchObject({
       status: 'cancelled',
@@ -224,12 +224,13 @@ describe('deliveries service: cancel', () => {
     const t = setUp({ status });
     await expect(t.service.cancel('acc_1', 'dlv_1')).rejects.toThrow(ConflictError);
     expect(t.signal).not.toHaveBeenCalled();
+    expect(t.workflow.signalWithStart).not.toHaveBeenCalled();
     expect(t.row).toMatchObject({ status });
   });
 
   it('passes on any other failure to signal, leaving the row', async () => {
     const t = setUp();
-    t.signal.mockRejectedValueOnce(new Error('connection refused'));
+    t.workflow.signalWithStart.mockRejectedValueOnce(new Error('connection refused'));
     await expect(t.service.cancel('acc_1', 'dlv_1')).rejects.toThrow('connection refused');
     expect(t.row).toMatchObject({ status: 'pending' });
   });

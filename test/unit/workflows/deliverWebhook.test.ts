@@ -193,6 +193,31 @@ describe('deliverWebhook: retryNow and cancel', () => {
     expect(h.result()).toBe('delivered');
   });
 
+  // A delayed start (deliverWebhookStart's startDelay): the run begins when the delay is over, or
+  // when a signal ends it early, and then finds that signal already delivered, as here.
+  it('a start delay that retryNow ended attempts at once, then waits its countdown after a failure', async () => {
+    const { attemptTimes } = setUp([failed(fixed(30)), delivered]);
+    await h.signalWithStart('retryNow', [], deliverWebhook, input({ startDelayMs: H }));
+    expect(attemptTimes()).toEqual([0]);
+    expect(h.query('status')).toMatchObject({ state: 'retrying', nextAttemptAt: iso(h.now + 30 * S) });
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([0, 30 * S]);
+    expect(h.result()).toBe('delivered');
+  });
+
+  it('a start delay that cancel ended ends it cancelled before any attempt', async () => {
+    const { attemptDelivery, finishDelivery } = setUp([delivered]);
+    await h.signalWithStart('cancel', [], deliverWebhook, input({ startDelayMs: H }));
+    expect(h.result()).toBe('cancelled');
+    expect(attemptDelivery).not.toHaveBeenCalled();
+    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith({
+      deliveryId: 'dlv_1',
+      status: 'cancelled',
+      cycle: 1,
+      reason: 'cancelled by request',
+    });
+  });
+
   it('cancel during a countdown ends it cancelled through finishDelivery, with no further attempt', async () => {
     const { finishDelivery } = setUp([failed(fixed(3600))]);
     await h.start(deliverWebhook, input({ cycle: 3 }));
