@@ -76,6 +76,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     cycle: row.cycle,
     firstAttemptNumber: row.attempt_count + 1,
     test: row.is_test,
+    startedBySignal: true,
   });
 
   async function startDelivery(

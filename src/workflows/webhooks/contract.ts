@@ -32,6 +32,11 @@ export interface DeliverInput {
    * webhook's `delay`); a signal cut it short. Absent: the start was not delayed.
    */
   startDelayMs?: number;
+  /**
+   * Set by the deliveries service on the input of a signal-with-start (retry-now, cancel): if that
+   * call starts the run, the signal is already delivered when it begins. Absent on older runs.
+   */
+  startedBySignal?: boolean;
   /** 1 for the original delivery; each manual resend of a finished delivery is a new cycle. */
   cycle: number;
   /** Attempt numbers continue across cycles so the attempt log stays unambiguous. */

@@ -65,9 +65,10 @@ export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState
   // The webhook's delay: a timer here only for runs started before the start itself carried it
   // (deliverWebhookStart); their histories must replay.
   if (input.delayMs && !input.test) await wait(input.delayMs);
-  // A start the server held back (startDelay) that a retryNow ended early: that signal asked for
-  // this attempt, not also to skip the countdown after it (as wait() above consumes it).
-  if (input.startDelayMs) wake = false;
+  // A start the server held back (startDelay) that a retryNow ended early, or a run a retry-now's
+  // signal-with-start created: that signal asked for this attempt, not also to skip the countdown
+  // after it (as wait() above consumes it). Input fields, so runs started before replay unchanged.
+  if (input.startDelayMs || input.startedBySignal) wake = false;
 
   let firstAttemptAt: number | undefined;
   for (let n = 1; ; n++) {

@@ -102,7 +102,16 @@ describe('deliveries service: retry', () => {
       expect.objectContaining({
         workflowId: 'delivery:evt_1:wh_1',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        args: [{ deliveryId: 'dlv_1', delayMs: null, cycle: 2, firstAttemptNumber: 5, test: false }],
+        args: [
+          {
+            deliveryId: 'dlv_1',
+            delayMs: null,
+            cycle: 2,
+            firstAttemptNumber: 5,
+            test: false,
+            startedBySignal: true,
+          },
+        ],
         signal: expect.objectContaining({ name: 'retryNow' }),
         signalArgs: [],
       }),
@@ -198,7 +207,16 @@ describe('deliveries service: cancel', () => {
       expect.objectContaining({
         workflowId: 'delivery:evt_1:wh_1',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ deliveryId: 'dlv_1', delayMs: null, cycle: 2, firstAttemptNumber: 5, test: false }],
+        args: [
+          {
+            deliveryId: 'dlv_1',
+            delayMs: null,
+            cycle: 2,
+            firstAttemptNumber: 5,
+            test: false,
+            startedBySignal: true,
+          },
+        ],
         signal: expect.objectContaining({ name: 'cancel' }),
         signalArgs: [],
       }),

@@ -205,6 +205,16 @@ describe('deliverWebhook: retryNow and cancel', () => {
     expect(h.result()).toBe('delivered');
   });
 
+  it('a run a retry-now’s signal-with-start created attempts at once, then waits its countdown after a failure', async () => {
+    const { attemptTimes } = setUp([failed(fixed(30)), delivered]);
+    await h.signalWithStart('retryNow', [], deliverWebhook, input({ startedBySignal: true }));
+    expect(attemptTimes()).toEqual([0]);
+    expect(h.query('status')).toMatchObject({ state: 'retrying', nextAttemptAt: iso(h.now + 30 * S) });
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([0, 30 * S]);
+    expect(h.result()).toBe('delivered');
+  });
+
   it('a start delay that cancel ended ends it cancelled before any attempt', async () => {
     const { attemptDelivery, finishDelivery } = setUp([delivered]);
     await h.signalWithStart('cancel', [], deliverWebhook, input({ startDelayMs: H }));
