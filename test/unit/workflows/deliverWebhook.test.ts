@@ -195,19 +195,12 @@ describe('deliverWebhook: retryNow and cancel', () => {
 
   // A delayed start (deliverWebhookStart's startDelay): the run begins when the delay is over, or
   // when a signal ends it early, and then finds that signal already delivered, as here.
-  it('a start delay that retryNow ended attempts at once, then waits its countdown after a failure', async () => {
+  it.each([
+    ['a start delay that retryNow ended', { startDelayMs: H }],
+    ['a run a retry-now’s signal-with-start created', { startedBySignal: true }],
+  ])('%s attempts at once, then waits its countdown after a failure', async (_name, extra) => {
     const { attemptTimes } = setUp([failed(fixed(30)), delivered]);
-    await h.signalWithStart('retryNow', [], deliverWebhook, input({ startDelayMs: H }));
-    expect(attemptTimes()).toEqual([0]);
-    expect(h.query('status')).toMatchObject({ state: 'retrying', nextAttemptAt: iso(h.now + 30 * S) });
-    await h.runToEnd();
-    expect(attemptTimes()).toEqual([0, 30 * S]);
-    expect(h.result()).toBe('delivered');
-  });
-
-  it('a run a retry-now’s signal-with-start created attempts at once, then waits its countdown after a failure', async () => {
-    const { attemptTimes } = setUp([failed(fixed(30)), delivered]);
-    await h.signalWithStart('retryNow', [], deliverWebhook, input({ startedBySignal: true }));
+    await h.signalWithStart('retryNow', [], deliverWebhook, input(extra));
     expect(attemptTimes()).toEqual([0]);
     expect(h.query('status')).toMatchObject({ state: 'retrying', nextAttemptAt: iso(h.now + 30 * S) });
     await h.runToEnd();
