@@ -56,8 +56,19 @@ function showHistory(address: string, workflowId: string): Buffer {
   ]);
 }
 
-/** dispatchEvent fanning out to two webhooks: one delivered at once, one after a failed attempt. */
-async function recordWebhooks(): Promise<void> {
+/**
+ * What the webhook recordings share: a dev server, PGlite, a worker with the real activities, and a
+ * loopback receiver whose `/ok` answers 200 and whose `/flaky` answers 500 once, then 200.
+ */
+async function withWebhookStack(
+  record: (s: {
+    dev: Awaited<ReturnType<typeof devServerEnv>>;
+    tdb: Awaited<ReturnType<typeof createTestDb>>;
+    receiver: Receiver;
+    secrets: SecretBox;
+    worker: Awaited<ReturnType<typeof createTestWorker>>;
+  }) => Promise<void>,
+): Promise<void> {
   const dev = await devServerEnv();
   const tdb = await createTestDb('pglite');
   let flakyCalls = 0;
@@ -73,6 +84,18 @@ async function recordWebhooks(): Promise<void> {
   );
   const stopWorker = await worker.start();
   try {
+    await record({ dev, tdb, receiver, secrets, worker });
+  } finally {
+    await stopWorker();
+    await receiver.close();
+    await tdb.destroy();
+    await dev.stop();
+  }
+}
+
+/** dispatchEvent fanning out to two webhooks: one delivered at once, one after a failed attempt. */
+async function recordWebhooks(): Promise<void> {
+  await withWebhookStack(async ({ dev, tdb, receiver, secrets, worker }) => {
     const account = await insertAccount(tdb.db);
     const delivered = await insertWebhook(tdb.db, secrets, account, {
       target_url: `${receiver.url}/ok`,
@@ -113,12 +136,7 @@ async function recordWebhooks(): Promise<void> {
       writeFileSync(`${out}${file}`, showHistory(dev.address, workflowId));
       console.log(`recorded ${file} (${workflowId})`);
     }
-  } finally {
-    await stopWorker();
-    await receiver.close();
-    await tdb.destroy();
-    await dev.stop();
-  }
+  });
 }
 
 /**
@@ -128,21 +146,7 @@ async function recordWebhooks(): Promise<void> {
  * (1 s) then waited out before the second.
  */
 async function recordDelayed(): Promise<void> {
-  const dev = await devServerEnv();
-  const tdb = await createTestDb('pglite');
-  let flakyCalls = 0;
-  const receiver = await Receiver.start((req, res) => {
-    const fail = req.path === '/flaky' && flakyCalls++ === 0;
-    res.writeHead(fail ? 500 : 200).end();
-  });
-  const secrets = new SecretBox('record-histories');
-  const worker = await createTestWorker(
-    { client: dev.client, nativeConnection: dev.nativeConnection } as never,
-    tdb.db,
-    { timeSkipping: false, secrets },
-  );
-  const stopWorker = await worker.start();
-  try {
+  await withWebhookStack(async ({ dev, tdb, receiver, secrets, worker }) => {
     const account = await insertAccount(tdb.db);
     const start = async (webhook: Parameters<typeof insertWebhook>[3], delayMs: number) => {
       const webhookId = await insertWebhook(tdb.db, secrets, account, webhook);
@@ -185,12 +189,7 @@ async function recordDelayed(): Promise<void> {
       writeFileSync(`${out}${file}`, showHistory(dev.address, handle.workflowId));
       console.log(`recorded ${file} (${handle.workflowId})`);
     }
-  } finally {
-    await stopWorker();
-    await receiver.close();
-    await tdb.destroy();
-    await dev.stop();
-  }
+  });
 }
 
 /**
