@@ -91,6 +91,11 @@ function setUp(delivery: Partial<DeliveryRow> = {}, webhook: Partial<WebhookRow>
   return { service, row, ...temporal };
 }
 
+/** The input of a signal-with-start for the pending delivery of setUp({ cycle: 2, attempt_count: 4 }). */
+const PENDING_START_ARGS = [
+  { deliveryId: 'dlv_1', delayMs: null, cycle: 2, firstAttemptNumber: 5, test: false, startedBySignal: true },
+];
+
 describe('deliveries service: retry', () => {
   // Signal-with-start, never a plain signal: a run in its start delay (the webhook's `delay`) wakes
   // only for that. An open run is signalled; with none, the start begins one.
@@ -102,16 +107,7 @@ describe('deliveries service: retry', () => {
       expect.objectContaining({
         workflowId: 'delivery:evt_1:wh_1',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        args: [
-          {
-            deliveryId: 'dlv_1',
-            delayMs: null,
-            cycle: 2,
-            firstAttemptNumber: 5,
-            test: false,
-            startedBySignal: true,
-          },
-        ],
+        args: PENDING_START_ARGS,
         signal: expect.objectContaining({ name: 'retryNow' }),
         signalArgs: [],
       }),
@@ -207,16 +203,7 @@ describe('deliveries service: cancel', () => {
       expect.objectContaining({
         workflowId: 'delivery:evt_1:wh_1',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [
-          {
-            deliveryId: 'dlv_1',
-            delayMs: null,
-            cycle: 2,
-            firstAttemptNumber: 5,
-            test: false,
-            startedBySignal: true,
-          },
-        ],
+        args: PENDING_START_ARGS,
         signal: expect.objectContaining({ name: 'cancel' }),
         signalArgs: [],
       }),
