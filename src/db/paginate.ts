@@ -22,14 +22,16 @@ export function decodeCursor(cursor: string): string {
 /** Newest first, keyset pagination on the time-ordered id column. */
 export async function paginate<Row extends object>(
   query: Knex.QueryBuilder,
-  opts: { limit: number; cursor?: string | undefined; column?: string },
+  opts: { limit: number; cursor?: string | undefined; column?: string; key?: string },
 ): Promise<Page<Row>> {
   const column = opts.column ?? 'id';
+  // The row field the column comes back as (`d.id` → `id`).
+  const field = opts.key ?? column;
   if (opts.cursor) query.where(column, '<', decodeCursor(opts.cursor));
   const rows = (await query.orderBy(column, 'desc').limit(opts.limit + 1)) as Row[];
   const more = rows.length > opts.limit;
   const data = more ? rows.slice(0, opts.limit) : rows;
   const last = data[data.length - 1];
-  const key = last ? (last as Record<string, unknown>)[column] : undefined;
+  const key = last ? (last as Record<string, unknown>)[field] : undefined;
   return { data, next_cursor: more && typeof key === 'string' ? encodeCursor(key) : null };
 }

@@ -24,7 +24,24 @@ export interface DeliveryRow {
   is_test: boolean;
   created_at: Date;
   finished_at: Date | null;
+  /** Set for a `per_key` webhook's delivery of an event with a key: its lane is (webhook, key). */
+  ordering_key: string | null;
+  /** The event's place among its account's events of that key (the lane's order). */
+  ordering_seq: string | null;
 }
+
+/** A delivery as the API shows it: with the delivery of its lane it waits for, if any. */
+export type DeliveryView = DeliveryRow & { waiting_for: string | null };
+
+/**
+ * The pending delivery ahead of a waiting one in its lane (same webhook and key, lower seq, first
+ * cycle: a resend runs outside the lane); null for a delivery not waiting in a lane.
+ */
+const WAITING_FOR = `case when d.status = 'pending' and d.cycle = 1 and d.ordering_key is not null then
+  (select p.id from deliveries p
+    where p.webhook_id = d.webhook_id and p.ordering_key = d.ordering_key
+      and p.ordering_seq < d.ordering_seq and p.status = 'pending' and p.cycle = 1
+    order by p.ordering_seq desc limit 1) end as waiting_for`;
 
 /** A delivery with its event and the webhook fields an attempt needs, read in one query. */
 export type DeliveryContext = Pick<
@@ -67,7 +84,12 @@ export interface NewPlannedDelivery {
   id: string;
   webhookId: string;
   workflowId: string;
+  /** The event's ordering key and seq, for a `per_key` webhook (its lane); null otherwise. */
+  ordering: { key: string; seq: string } | null;
 }
+
+/** A recorded delivery of a plan. */
+export type PlannedRow = Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id' | 'ordering_key'>;
 
 /** Which delivery an attempt reads, and which attempt's recorded answer it looks for. */
 export interface ContextKey {
@@ -148,12 +170,21 @@ export function createDeliveriesRepository(db: Db) {
       return (await db('deliveries').where({ id, account_id: accountId }).first()) as DeliveryRow | undefined;
     },
 
-    async list(accountId: string, q: DeliveryListQuery): Promise<Page<DeliveryRow>> {
-      const query = db('deliveries').where({ account_id: accountId }).select('*');
-      if (q.webhook_id) query.where({ webhook_id: q.webhook_id });
-      if (q.event_id) query.where({ event_id: q.event_id });
-      if (q.status) query.where({ status: q.status });
-      return paginate<DeliveryRow>(query, q);
+    /** A delivery with `waiting_for` (the API's read). */
+    async view(accountId: string, id: string): Promise<DeliveryView | undefined> {
+      return (await db('deliveries as d')
+        .where({ 'd.id': id, 'd.account_id': accountId })
+        .first('d.*', db.raw(WAITING_FOR))) as DeliveryView | undefined;
+    },
+
+    async list(accountId: string, q: DeliveryListQuery): Promise<Page<DeliveryView>> {
+      const query = db('deliveries as d')
+        .where({ 'd.account_id': accountId })
+        .select('d.*', db.raw(WAITING_FOR));
+      if (q.webhook_id) query.where({ 'd.webhook_id': q.webhook_id });
+      if (q.event_id) query.where({ 'd.event_id': q.event_id });
+      if (q.status) query.where({ 'd.status': q.status });
+      return paginate<DeliveryView>(query, { ...q, column: 'd.id', key: 'id' });
     },
 
     async ofEvent(
@@ -217,16 +248,25 @@ export function createDeliveriesRepository(db: Db) {
       eventId: string,
       planned: NewPlannedDelivery[],
       opts: { markDispatched: boolean } = { markDispatched: true },
-    ): Promise<Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id'>>> {
-      const values = planned.flatMap((p) => [p.id, accountId, eventId, p.webhookId, p.workflowId]);
+    ): Promise<PlannedRow[]> {
+      const values = planned.flatMap((p) => [
+        p.id,
+        accountId,
+        eventId,
+        p.webhookId,
+        p.workflowId,
+        p.ordering?.key ?? null,
+        p.ordering?.seq ?? null,
+      ]);
       // Rows inserted by the statement are not visible to its own reads: the new ones come from
       // the insert's RETURNING, those of an earlier (retried) plan from the table.
       const inserted = planned.length
         ? `inserted as (
-             insert into deliveries (id, account_id, event_id, webhook_id, status, workflow_id)
-             values ${planned.map(() => "(?, ?, ?, ?, 'pending', ?)").join(', ')}
+             insert into deliveries
+               (id, account_id, event_id, webhook_id, status, workflow_id, ordering_key, ordering_seq)
+             values ${planned.map(() => "(?, ?, ?, ?, 'pending', ?, ?::text, ?::bigint)").join(', ')}
              on conflict (account_id, event_id, webhook_id) do nothing
-             returning id, webhook_id, workflow_id
+             returning id, webhook_id, workflow_id, ordering_key
            )`
         : '';
       const dispatched = opts.markDispatched
@@ -238,10 +278,10 @@ export function createDeliveriesRepository(db: Db) {
       return (
         (await db.raw(
           `${ctes ? `with ${ctes}` : ''}
-           ${planned.length ? 'select id, webhook_id, workflow_id from inserted union all' : ''}
-           select id, webhook_id, workflow_id from deliveries where account_id = ? and event_id = ?`,
+           ${planned.length ? 'select id, webhook_id, workflow_id, ordering_key from inserted union all' : ''}
+           select id, webhook_id, workflow_id, ordering_key from deliveries where account_id = ? and event_id = ?`,
           [...values, ...(opts.markDispatched ? [accountId, eventId] : []), accountId, eventId],
-        )) as { rows: Array<Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id'>> }
+        )) as { rows: PlannedRow[] }
       ).rows;
     },
 

@@ -24,17 +24,27 @@ export interface EventRow {
   is_test: boolean;
   created_at: Date;
   dispatched_at: Date | null;
+  /** The client's ordering key (an order number): lanes of `per_key` webhooks follow it. */
+  ordering_key: string | null;
+  /** The event's place among the account's events of its key, in acceptance (commit) order. */
+  ordering_seq: string | null;
 }
 
 /** The event fields a delivery's workflow is labelled with (summary, search attributes). */
-export type EventLabels = Pick<EventRow, 'type' | 'goods_owner_id'>;
+export type EventLabels = Pick<EventRow, 'type' | 'goods_owner_id'> & {
+  ordering_key?: string | null;
+};
+
+/** What routing reads of an event: its labels and its place in its key's order. */
+export type RoutedEvent = EventLabels & Pick<EventRow, 'ordering_key' | 'ordering_seq'>;
 
 /** A new event as stored: the payload already serialised; the message id is assigned on insert. */
 export type NewEvent = Omit<
   EventRow,
-  'payload' | 'message_id' | 'is_test' | 'created_at' | 'dispatched_at'
+  'payload' | 'message_id' | 'is_test' | 'created_at' | 'dispatched_at' | 'ordering_seq' | 'ordering_key'
 > & {
   payload: string;
+  ordering_key?: string | null;
 };
 
 /** A page of an account's events (test events left out), optionally of one type or goods owner. */
@@ -46,12 +56,50 @@ export interface EventListQuery {
 }
 
 /** The fields of a live webhook that decide whether an event goes to it. */
-export type RoutingWebhook = Pick<WebhookRow, 'id' | 'event_type' | 'scope' | 'goods_owner_id' | 'delay'>;
+export type RoutingWebhook = Pick<
+  WebhookRow,
+  'id' | 'event_type' | 'scope' | 'goods_owner_id' | 'delay' | 'ordering'
+>;
 
 export function createEventsRepository(db: Db) {
+  /**
+   * An event with an ordering key takes the next seq of its key in the same statement: the
+   * counter row's lock makes concurrent acceptances of one key commit in seq order. A replay
+   * (id taken) uses up a seq; lanes need order, not consecutive numbers.
+   */
+  async function insertOrdered(row: NewEvent, key: string): Promise<EventRow | undefined> {
+    const { rows } = (await db.raw(
+      `with k as (
+         insert into ordering_keys (account_id, ordering_key, last_seq) values (?, ?, 1)
+         on conflict (account_id, ordering_key) do update set last_seq = ordering_keys.last_seq + 1
+         returning last_seq)
+       insert into events (account_id, id, seq, type, goods_owner_id, occurred_at, payload,
+                           request_hash, message_id, ordering_key, ordering_seq)
+       select ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, k.last_seq from k
+       on conflict (account_id, id) do nothing
+       returning *`,
+      [
+        row.account_id,
+        key,
+        row.account_id,
+        row.id,
+        row.seq,
+        row.type,
+        row.goods_owner_id,
+        row.occurred_at,
+        row.payload,
+        row.request_hash,
+        newId('msg'),
+        key,
+      ],
+    )) as { rows: EventRow[] };
+    return rows[0];
+  }
+
   return {
     /** Inserts the event unless its id is taken; undefined when it was (an idempotent replay). */
     async insertIfNew(row: NewEvent): Promise<EventRow | undefined> {
+      if (row.ordering_key) return insertOrdered(row, row.ordering_key);
       const inserted = (await db('events')
         .insert({ ...row, message_id: newId('msg') })
         .onConflict(['account_id', 'id'])
@@ -70,7 +118,9 @@ export function createEventsRepository(db: Db) {
 
     /** What a delivery's workflow is labelled with. */
     async labels(accountId: string, id: string): Promise<EventLabels> {
-      return db('events').where({ account_id: accountId, id }).first('type', 'goods_owner_id');
+      return db('events')
+        .where({ account_id: accountId, id })
+        .first('type', 'goods_owner_id', 'ordering_key');
     },
 
     /** Marks the event dispatched: every delivery of its plan has a workflow (the API's direct starts). */
@@ -118,26 +168,28 @@ export function createEventsRepository(db: Db) {
     async withLiveWebhooks(
       accountId: string,
       eventId: string,
-    ): Promise<{ event: EventLabels; webhooks: RoutingWebhook[] } | undefined> {
+    ): Promise<{ event: RoutedEvent; webhooks: RoutingWebhook[] } | undefined> {
       const found = (
         (await db.raw(
-          `select e.type, e.goods_owner_id,
+          `select e.type, e.goods_owner_id, e.ordering_key, e.ordering_seq,
                   coalesce((select json_agg(json_build_object(
                               'id', w.id, 'event_type', w.event_type, 'scope', w.scope,
-                              'goods_owner_id', w.goods_owner_id, 'delay', w.delay))
+                              'goods_owner_id', w.goods_owner_id, 'delay', w.delay,
+                              'ordering', w.ordering))
                               from webhooks w
                              where w.account_id = e.account_id and w.enabled and w.deleted_at is null),
                            '[]'::json) as hooks
              from events e
             where e.account_id = ? and e.id = ?`,
           [accountId, eventId],
-        )) as { rows: Array<{ type: string; goods_owner_id: string | null; hooks: unknown }> }
+        )) as { rows: Array<RoutedEvent & { hooks: unknown }> }
       ).rows[0];
       if (!found) return undefined;
       const webhooks = (
         typeof found.hooks === 'string' ? JSON.parse(found.hooks) : found.hooks
       ) as RoutingWebhook[];
-      return { event: { type: found.type, goods_owner_id: found.goods_owner_id }, webhooks };
+      const { hooks: _, ...event } = found;
+      return { event: { ...event, ordering_seq: event.ordering_seq?.toString() ?? null }, webhooks };
     },
   };
 }

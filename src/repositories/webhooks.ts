@@ -30,6 +30,10 @@ export interface WebhookRow {
   updated_at: Date;
   /** Soft delete: running deliveries look the webhook up and stop. */
   deleted_at: Date | null;
+  /** `per_key`: deliveries of events sharing an ordering key go through a lane, in order. */
+  ordering: 'none' | 'per_key';
+  /** At most `max` attempts per `per` (a duration), across every worker; null: unlimited. */
+  rate_limit: { max: number; per: string } | null;
 }
 
 /** A page of an account's live webhooks, optionally of one event type or enabled state. */
@@ -43,8 +47,14 @@ export interface WebhookListQuery {
 /** A new webhook as stored: JSON columns already serialised, secrets already sealed. */
 export type NewWebhook = Omit<
   WebhookRow,
-  'retry_countdown_config' | 'disabled_reason' | 'failing_since' | 'created_at' | 'updated_at' | 'deleted_at'
-> & { retry_countdown_config: string | null };
+  | 'retry_countdown_config'
+  | 'rate_limit'
+  | 'disabled_reason'
+  | 'failing_since'
+  | 'created_at'
+  | 'updated_at'
+  | 'deleted_at'
+> & { retry_countdown_config: string | null; rate_limit: string | null };
 
 export function createWebhooksRepository(db: Db) {
   return {

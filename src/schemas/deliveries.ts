@@ -19,7 +19,19 @@ export const deliverySchema = z
     webhook_id: z.string(),
     status: deliveryStatus,
     attempts: z.array(attemptSchema),
-    next_attempt_at: timestamp.nullable(),
+    next_attempt_at: timestamp.nullable().meta({
+      description:
+        'When the next attempt is due: after a retry countdown, or when a rate-limited delivery ' +
+        'expects its token',
+    }),
+    waiting_for: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          'For a pending delivery in an ordered lane: the delivery of the same webhook and ' +
+          '`ordering_key` it waits for (null when it holds the lane or has none)',
+      }),
     created_at: timestamp,
     finished_at: timestamp.nullable(),
     workflow_id: z.string(),

@@ -7,6 +7,17 @@ const eventId = z
   .string()
   .regex(EVENT_ID_PATTERN, 'must be 1–200 characters of letters, digits and . _ : ~ -');
 
+const orderingKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .meta({
+    description:
+      'An order number, a package id: for a webhook with `ordering: "per_key"`, the deliveries of ' +
+      'events sharing this key are attempted in the order the events were accepted',
+    example: 'ORD-1234',
+  });
+
 export const createEventBody = z
   .strictObject({
     id: eventId.optional(),
@@ -19,6 +30,7 @@ export const createEventBody = z
         pattern: oneOfPattern(EVENT_TYPES.map((e) => e.type).filter((t) => t !== 'webhook.test')),
       }),
     goods_owner_id: z.string().min(1).max(200).nullable().optional(),
+    ordering_key: orderingKey.optional(),
     occurred_at: timestampInput.optional(),
     payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }).meta({
       description:
@@ -49,6 +61,7 @@ export const eventSchema = z
     }),
     type: z.string(),
     goods_owner_id: z.string().nullable(),
+    ordering_key: z.string().nullable(),
     occurred_at: timestamp,
     payload: z.record(z.string(), z.unknown()),
     created_at: timestamp,

@@ -49,6 +49,27 @@ const targetUrl = z
 
 const timeout = boundedDuration(1_000, MAX_TIMEOUT_MS, 'must be between "1s" and "60s"');
 
+export const RATE_LIMIT_MAX = 10_000;
+
+const ordering = z.enum(['none', 'per_key']).meta({
+  description:
+    '`per_key`: deliveries of events that share an `ordering_key` are attempted strictly in the ' +
+    'order the events were accepted, one at a time (a lane per key); `none`: no order is kept',
+});
+
+export const rateLimitSchema = z
+  .strictObject({
+    max: z.number().int().min(1).max(RATE_LIMIT_MAX),
+    per: boundedDuration(1_000, 3_600_000, 'must be between "1s" and "1h"'),
+  })
+  .meta({
+    id: 'RateLimit',
+    description:
+      'At most `max` attempts start per `per`, across every worker: a token bucket of capacity ' +
+      '`max` refilled at `max` per `per`. Waiting for a token is not an attempt.',
+    example: { max: 5, per: '1s' },
+  });
+
 const authSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('basic'),
@@ -93,6 +114,8 @@ const fields = {
     .meta({ pattern: z.regexes.email.source })
     .nullable(),
   enabled: z.boolean(),
+  ordering,
+  rate_limit: rateLimitSchema.nullable(),
 };
 
 export const createWebhookBody = z
@@ -111,6 +134,8 @@ export const createWebhookBody = z
     auth: fields.auth.optional(),
     notify_email: fields.notify_email.optional(),
     enabled: fields.enabled.default(true),
+    ordering: fields.ordering.default('none'),
+    rate_limit: fields.rate_limit.optional(),
   })
   .meta({ id: 'CreateWebhook' });
 
@@ -147,6 +172,8 @@ export const webhookSchema = z
     notify_email: z.string().nullable(),
     enabled: z.boolean(),
     disabled_reason: z.string().nullable(),
+    ordering,
+    rate_limit: rateLimitSchema.nullable(),
     created_at: timestamp,
     updated_at: timestamp,
   })

@@ -7,6 +7,7 @@ import {
   createDeliveriesRepository,
   type DeliveryListQuery,
   type DeliveryRow,
+  type DeliveryView,
 } from '../repositories/deliveries';
 import { createDeliveryAttemptsRepository, type AttemptRow } from '../repositories/deliveryAttempts';
 import { createEventsRepository, type EventLabels } from '../repositories/events';
@@ -29,7 +30,7 @@ export type { AttemptRow } from '../repositories/deliveryAttempts';
 /** How long a resend waits for the delivery's previous run to close before answering 409. */
 export const PREVIOUS_RUN_WAIT_MS = 3_000;
 
-export type DeliveryWithAttempts = DeliveryRow & { attempts: AttemptRow[] };
+export type DeliveryWithAttempts = DeliveryView & { attempts: AttemptRow[] };
 
 export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksService) {
   const { db, temporal } = deps;
@@ -37,7 +38,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
   const attempts = createDeliveryAttemptsRepository(db);
   const events = createEventsRepository(db);
 
-  async function withAttempts(rows: DeliveryRow[]): Promise<DeliveryWithAttempts[]> {
+  async function withAttempts(rows: DeliveryView[]): Promise<DeliveryWithAttempts[]> {
     if (rows.length === 0) return [];
     const found = await attempts.ofDeliveries(rows.map((r) => r.id));
     const byDelivery = new Map<string, AttemptRow[]>();
@@ -131,7 +132,9 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
 
   return {
     async get(accountId: string, id: string): Promise<DeliveryWithAttempts> {
-      const [row] = await withAttempts([await find(accountId, id)]);
+      const view = await deliveries.view(accountId, id);
+      if (!view) throw new NotFoundError('delivery', id);
+      const [row] = await withAttempts([view]);
       return row as DeliveryWithAttempts;
     },
 

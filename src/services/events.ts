@@ -53,6 +53,8 @@ export function requestHash(body: Omit<CreateEventBody, 'id'>): string {
     goods_owner_id: body.goods_owner_id ?? null,
     occurred_at: body.occurred_at ? new Date(body.occurred_at).toISOString() : undefined,
     payload: body.payload,
+    // Absent when not given, so the hashes of events stored before ordering keys stay the same.
+    ordering_key: body.ordering_key ?? undefined,
   };
   return createHash('sha256').update(canonical(normalized)).digest('hex');
 }
@@ -162,6 +164,7 @@ export function createEventsService(deps: ServiceDeps) {
         occurred_at: body.occurred_at ? new Date(body.occurred_at) : new Date(),
         payload: JSON.stringify(body.payload),
         request_hash: hash,
+        ordering_key: body.ordering_key ?? null,
       });
       if (!fresh) {
         const existing = (await events.find(accountId, id)) as EventRow;

@@ -80,6 +80,7 @@ export function createWebhooksService(deps: ServiceDeps) {
         delay: body.delay ?? null,
         additional_headers: body.additional_headers ?? null,
         notify_email: body.notify_email ?? null,
+        rate_limit: body.rate_limit ?? null,
       };
       // A new webhook has no stored value for a masked header to keep.
       const masked = keepMaskedValues(settings.additional_headers, null);
@@ -106,6 +107,8 @@ export function createWebhooksService(deps: ServiceDeps) {
         ...sealedAuth(body.auth),
         notify_email: settings.notify_email,
         enabled: settings.enabled,
+        ordering: settings.ordering,
+        rate_limit: settings.rate_limit ? JSON.stringify(settings.rate_limit) : null,
       });
     },
 
@@ -135,6 +138,8 @@ export function createWebhooksService(deps: ServiceDeps) {
           timeout: current.timeout,
           notify_email: current.notify_email,
           enabled: current.enabled,
+          ordering: current.ordering,
+          rate_limit: current.rate_limit,
           auth: current.auth_type ? ({ type: current.auth_type } as CreateWebhookBody['auth']) : null,
           ...patch,
           additional_headers: headers.headers,
@@ -164,12 +169,15 @@ export function createWebhooksService(deps: ServiceDeps) {
           'delay',
           'timeout',
           'notify_email',
+          'ordering',
         ] as const) {
           if (merged[key] !== (current as unknown as Record<string, unknown>)[key]) update[key] = merged[key];
         }
         update.retry_countdown_config = merged.retry_countdown_config
           ? JSON.stringify(merged.retry_countdown_config)
           : null;
+        if (patch.rate_limit !== undefined)
+          update.rate_limit = patch.rate_limit ? JSON.stringify(patch.rate_limit) : null;
         if (patch.additional_headers !== undefined)
           update.additional_headers_sealed = sealHeaders(secrets, merged.additional_headers);
         if (patch.secret_key !== undefined) update.secret_key_sealed = secrets.sealNullable(patch.secret_key);

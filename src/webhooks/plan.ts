@@ -9,7 +9,7 @@ import { TASK_QUEUE } from '../constants';
 import type { Db } from '../db/knex';
 import { newId } from '../ids';
 import { createDeliveriesRepository } from '../repositories/deliveries';
-import { createEventsRepository, type EventLabels, type RoutingWebhook } from '../repositories/events';
+import { createEventsRepository, type RoutedEvent, type RoutingWebhook } from '../repositories/events';
 import { durationMs } from '../rules/duration';
 import { matchesPattern } from '../rules/eventTypes';
 import { startWorkflow } from '../temporal/workflowStart';
@@ -39,7 +39,7 @@ export interface Plan {
 export interface Routing {
   accountId: string;
   eventId: string;
-  event: EventLabels;
+  event: RoutedEvent;
   webhooks: RoutingWebhook[];
 }
 
@@ -78,6 +78,11 @@ export function createDeliveryPlanner(deps: { db: Db; temporal: Client; searchAt
           id: newId('dlv'),
           webhookId: w.id,
           workflowId: webhookWorkflowIds.delivery(eventId, w.id),
+          // A per_key webhook's delivery of an event with a key joins the lane of that key.
+          ordering:
+            w.ordering === 'per_key' && routing.event.ordering_key && routing.event.ordering_seq
+              ? { key: routing.event.ordering_key, seq: routing.event.ordering_seq }
+              : null,
         })),
         opts,
       );

@@ -19,6 +19,7 @@ export function presentDelivery(d: DeliveryWithAttempts) {
       response_body: a.response_body,
     })),
     next_attempt_at: toIso(d.next_attempt_at),
+    waiting_for: d.waiting_for ?? null,
     created_at: toIso(d.created_at) as string,
     finished_at: toIso(d.finished_at),
     workflow_id: d.workflow_id,

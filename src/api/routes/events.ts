@@ -19,6 +19,7 @@ const presentEvent = (e: EventRow) => ({
   message_id: e.message_id,
   type: e.type,
   goods_owner_id: e.goods_owner_id,
+  ordering_key: e.ordering_key ?? null,
   occurred_at: toIso(e.occurred_at) as string,
   payload: e.payload,
   created_at: toIso(e.created_at) as string,

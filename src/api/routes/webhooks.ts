@@ -44,6 +44,8 @@ export function presentWebhook(w: WebhookRow, secrets: SecretBox) {
     notify_email: w.notify_email,
     enabled: w.enabled,
     disabled_reason: w.disabled_reason,
+    ordering: w.ordering,
+    rate_limit: w.rate_limit,
     created_at: toIso(w.created_at) as string,
     updated_at: toIso(w.updated_at) as string,
   };

@@ -6,6 +6,7 @@ import * as m003 from './003_channels';
 import * as m004 from './004_event_message_ids';
 import * as m005 from './005_sealed_webhook_headers';
 import * as m006 from './006_api_key_last_used';
+import * as m007 from './007_delivery_controls';
 
 export type { MigrationContext } from './context';
 
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '004_event_message_ids': m004,
   '005_sealed_webhook_headers': m005,
   '006_api_key_last_used': m006,
+  '007_delivery_controls': m007,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
