@@ -10,6 +10,7 @@ export const SEARCH_ATTRIBUTES = [
   { name: 'SwitchyardGoodsOwnerId', type: 'Keyword' },
   { name: 'SwitchyardChannelId', type: 'Keyword' },
   { name: 'SwitchyardJobType', type: 'Keyword' },
+  { name: 'SwitchyardOrderingKey', type: 'Keyword' },
 ] as const;
 
 export type SearchAttributeName = (typeof SEARCH_ATTRIBUTES)[number]['name'];

@@ -8,6 +8,7 @@ export const SA = {
   goodsOwner: defineSearchAttributeKey('SwitchyardGoodsOwnerId', SearchAttributeType.KEYWORD),
   channel: defineSearchAttributeKey('SwitchyardChannelId', SearchAttributeType.KEYWORD),
   jobType: defineSearchAttributeKey('SwitchyardJobType', SearchAttributeType.KEYWORD),
+  orderingKey: defineSearchAttributeKey('SwitchyardOrderingKey', SearchAttributeType.KEYWORD),
 } as const;
 
 export function deliveryAttributes(d: {
@@ -15,6 +16,7 @@ export function deliveryAttributes(d: {
   webhookId: string;
   eventType: string;
   goodsOwnerId: string | null;
+  orderingKey?: string | null | undefined;
 }): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [
     { key: SA.account, value: d.accountId },
@@ -22,6 +24,8 @@ export function deliveryAttributes(d: {
     { key: SA.eventType, value: d.eventType },
   ];
   if (d.goodsOwnerId) pairs.push({ key: SA.goodsOwner, value: d.goodsOwnerId });
+  // Every delivery of one order's lane: SwitchyardOrderingKey = "<key>" in the Web UI.
+  if (d.orderingKey) pairs.push({ key: SA.orderingKey, value: d.orderingKey });
   return pairs;
 }
 

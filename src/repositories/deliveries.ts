@@ -88,6 +88,13 @@ export interface NewPlannedDelivery {
   ordering: { key: string; seq: string } | null;
 }
 
+/**
+ * Whose turn it is in a lane: its pending first-cycle delivery with the lowest seq; `blocked` when
+ * an earlier event of the key is accepted but not yet planned (it may yet add a delivery ahead);
+ * `empty` when no delivery of the lane is pending.
+ */
+export type LaneHead = { kind: 'delivery'; deliveryId: string } | { kind: 'blocked' } | { kind: 'empty' };
+
 /** A recorded delivery of a plan. */
 export type PlannedRow = Pick<DeliveryRow, 'id' | 'webhook_id' | 'workflow_id' | 'ordering_key'>;
 
@@ -283,6 +290,29 @@ export function createDeliveriesRepository(db: Db) {
           [...values, ...(opts.markDispatched ? [accountId, eventId] : []), accountId, eventId],
         )) as { rows: PlannedRow[] }
       ).rows;
+    },
+
+    /** See LaneHead. One read: the head and whether an unplanned earlier event stands before it. */
+    async laneHead(lane: { accountId: string; webhookId: string; orderingKey: string }): Promise<LaneHead> {
+      const { accountId, webhookId, orderingKey } = lane;
+      const { rows } = (await db.raw(
+        `with head as (
+           select d.id, d.ordering_seq from deliveries d
+            where d.webhook_id = ? and d.ordering_key = ? and d.status = 'pending' and d.cycle = 1
+            order by d.ordering_seq limit 1)
+         select (select id from head) as id,
+                exists (select 1 from events e
+                         where e.account_id = ? and e.ordering_key = ? and e.dispatched_at is null
+                           and not e.is_test
+                           and e.ordering_seq < coalesce((select ordering_seq from head), 9223372036854775807)
+                           and not exists (select 1 from deliveries x
+                                            where x.account_id = e.account_id and x.event_id = e.id
+                                              and x.webhook_id = ?)) as blocked`,
+        [webhookId, orderingKey, accountId, orderingKey, webhookId],
+      )) as { rows: Array<{ id: string | null; blocked: boolean }> };
+      const row = rows[0];
+      if (row?.blocked) return { kind: 'blocked' };
+      return row?.id ? { kind: 'delivery', deliveryId: row.id } : { kind: 'empty' };
     },
 
     /** The delivery, its event and webhook, and attempt `attemptNumber`'s recorded answer, in one read. */

@@ -60,6 +60,7 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
       eventId: row.event_id,
       eventType: event.type,
       goodsOwnerId: event.goods_owner_id,
+      orderingKey: row.ordering_key,
       webhookId: row.webhook_id,
       searchAttributes: deps.searchAttributes !== false,
     };
@@ -78,6 +79,10 @@ export function createDeliveriesService(deps: ServiceDeps, webhooks: WebhooksSer
     firstAttemptNumber: row.attempt_count + 1,
     test: row.is_test,
     startedBySignal: true,
+    // A first cycle of an ordered delivery still goes through its lane (a resend does not).
+    ...(row.ordering_key && row.cycle === 1
+      ? { lane: { accountId: row.account_id, webhookId: row.webhook_id, orderingKey: row.ordering_key } }
+      : {}),
   });
 
   async function startDelivery(

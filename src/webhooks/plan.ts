@@ -23,6 +23,8 @@ export interface PlannedDelivery {
   webhookId: string;
   workflowId: string;
   delayMs: number | null;
+  /** The delivery's ordering key when it goes through a lane (a `per_key` webhook's); else absent. */
+  orderingKey?: string | null;
 }
 
 export interface Plan {
@@ -98,6 +100,7 @@ export function createDeliveryPlanner(deps: { db: Db; temporal: Client; searchAt
           webhookId: r.webhook_id,
           workflowId: r.workflow_id,
           delayMs: delayOf.get(r.webhook_id) ?? null,
+          orderingKey: r.ordering_key ?? null,
         })),
       };
     },
@@ -126,6 +129,9 @@ export function createDeliveryPlanner(deps: { db: Db; temporal: Client; searchAt
               cycle: 1,
               firstAttemptNumber: 1,
               test: false,
+              ...(d.orderingKey
+                ? { lane: { accountId: plan.accountId, webhookId: d.webhookId, orderingKey: d.orderingKey } }
+                : {}),
             },
             workflowId: d.workflowId,
             accountId: plan.accountId,

@@ -3,4 +3,5 @@
 export { noopWorkflow } from './noop';
 export { deliverWebhook } from './webhooks/deliverWebhook';
 export { dispatchEvent } from './webhooks/dispatchEvent';
+export { deliveryLane } from './lanes/deliveryLane';
 export { runJob, webhookJob, emergencyWatchdog, recurringJob } from './channels';

@@ -4,12 +4,17 @@
 import type { ActivityDeps } from '../deps';
 import { createAttemptActivities } from './attempt';
 import { createFanOutActivities } from './fanOut';
+import { createLaneActivities } from './lanes';
 
 export type { AttemptInput, AttemptResult } from './attempt';
 export type { Plan, PlannedDelivery } from './fanOut';
 
 export function createDeliveryActivities(deps: ActivityDeps) {
-  return { ...createFanOutActivities(deps), ...createAttemptActivities(deps) };
+  return {
+    ...createFanOutActivities(deps),
+    ...createAttemptActivities(deps),
+    ...createLaneActivities(deps),
+  };
 }
 
 export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;

@@ -10,6 +10,7 @@ import { TASK_QUEUE } from '../../constants';
 import { deliverInputProblem } from '../../rules/deliveryInput';
 import { deliveryAttributes, dispatchAttributes } from '../../searchAttributes';
 import type { WorkflowStart } from '../../temporal/workflowStart';
+import type { LaneRef } from '../lanes/contract';
 
 export const webhookWorkflowTypes = {
   deliverWebhook: 'deliverWebhook',
@@ -43,12 +44,19 @@ export interface DeliverInput {
   firstAttemptNumber: number;
   /** A test delivery: one attempt, no delay, no retries. */
   test: boolean;
+  /**
+   * The lane of a `per_key` webhook's first cycle (src/workflows/lanes): the run joins it before its
+   * first attempt, waits for its turn, and leaves when it ends. Absent: not ordered.
+   */
+  lane?: LaneRef;
 }
 
 export type DeliveryState = 'waiting' | 'attempting' | 'retrying' | 'delivered' | 'failed' | 'cancelled';
 
 export interface DeliveryStatus {
   state: DeliveryState;
+  /** Set while the delivery waits for its turn in its lane (state `waiting`). */
+  waitingForLane?: boolean;
   attempts: number;
   nextAttemptAt: string | null;
   lastError: string | null;
@@ -63,6 +71,8 @@ export type DeliverWebhookWorkflow = (input: DeliverInput) => Promise<DeliverySt
 export const retryNowSignal = defineSignal('retryNow');
 /** Stop a pending delivery; an attempt under way finishes first. */
 export const cancelSignal = defineSignal('cancel');
+/** From the delivery's lane: its turn has come (src/workflows/lanes/deliveryLane.ts). */
+export const laneTurnSignal = defineSignal('laneTurn');
 /** Live state, for operators (Web UI "Queries" tab) and tests; refused during a start delay. */
 export const statusQuery = defineQuery<DeliveryStatus>('status');
 
@@ -114,6 +124,8 @@ export interface DeliveryStartInput {
   eventType: string;
   goodsOwnerId: string | null;
   webhookId: string;
+  /** The event's ordering key, for the search attribute (a lane's input carries its own). */
+  orderingKey?: string | null;
   starter: DeliveryStarter;
   /** Set the Switchyard search attributes (off for servers that lack them). */
   searchAttributes: boolean;
@@ -179,6 +191,7 @@ export function deliverWebhookStart(d: DeliveryStartInput): WorkflowStart<Delive
               webhookId: d.webhookId,
               eventType: d.eventType,
               goodsOwnerId: d.goodsOwnerId,
+              orderingKey: d.orderingKey ?? d.input.lane?.orderingKey,
             }),
           }
         : {}),

@@ -1,10 +1,11 @@
-import { condition, proxyLocalActivities, setHandler, log } from '@temporalio/workflow';
+import { condition, log, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { deliverInputProblem } from '../../rules/deliveryInput';
 import { nextRetryDelayMs } from '../../rules/retryPolicy';
 import { describeStop, stoppedBeforeSending } from '../../rules/webhookHealth';
 import {
   cancelSignal,
+  laneTurnSignal,
   retryNowSignal,
   statusQuery,
   type DeliverInput,
@@ -21,24 +22,40 @@ import {
 // mid-attempt loses its workflow task, which times out and runs the attempt again elsewhere; an
 // attempt whose answer was already recorded is not sent again (attemptDelivery).
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-const { attemptDelivery, scheduleRetry, finishDelivery } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry,
-});
+const { attemptDelivery, scheduleRetry, finishDelivery, joinLane, leaveLane } =
+  proxyLocalActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry,
+  });
 
 /**
  * Delivers one event to one webhook: attempts, durable countdown sleeps between them. The webhook's
- * delay is the start's (deliverWebhookStart), before this runs at all.
+ * delay is the start's (deliverWebhookStart), before this runs at all. A delivery in a lane (an
+ * ordered webhook's) waits for its turn before its first attempt and tells the lane when it ends.
  */
 export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState> {
+  const { lane } = input;
+  if (!lane) return deliver(input);
+  try {
+    return await deliver(input);
+  } finally {
+    await leaveLane({ lane, deliveryId: input.deliveryId });
+  }
+}
+
+async function deliver(input: DeliverInput): Promise<DeliveryState> {
   const status: DeliveryStatus = { state: 'waiting', attempts: 0, nextAttemptAt: null, lastError: null };
   let wake = false;
   let cancelled = false;
+  let laneTurn = false;
   setHandler(retryNowSignal, () => {
     wake = true;
   });
   setHandler(cancelSignal, () => {
     cancelled = true;
+  });
+  setHandler(laneTurnSignal, () => {
+    laneTurn = true;
   });
   setHandler(statusQuery, () => status);
 
@@ -69,6 +86,17 @@ export async function deliverWebhook(input: DeliverInput): Promise<DeliveryState
   // signal-with-start created: that signal asked for this attempt, not also to skip the countdown
   // after it (as wait() above consumes it). Input fields, so runs started before replay unchanged.
   if (input.startDelayMs || input.startedBySignal) wake = false;
+
+  // An ordered delivery's first attempt waits for its turn: the lane lets it through once every
+  // delivery of an earlier event of its key has ended. Retry-now does not jump the lane; cancel
+  // takes the delivery out of it.
+  if (input.lane && !cancelled) {
+    status.waitingForLane = true;
+    await joinLane({ lane: input.lane, deliveryId: input.deliveryId, workflowId: workflowInfo().workflowId });
+    await condition(() => laneTurn || cancelled);
+    status.waitingForLane = false;
+    wake = false;
+  }
 
   let firstAttemptAt: number | undefined;
   for (let n = 1; ; n++) {
