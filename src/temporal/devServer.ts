@@ -45,8 +45,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A server left behind by a process that was killed with SIGKILL would hold the port and the SQLite file. */
-function reapStale(pidFile: string, logger?: Logger): void {
+/** How long a stale server gets to stop on SIGTERM before it is killed. */
+const REAP_GRACE_MS = 10_000;
+
+/**
+ * A server left behind by a process that was killed with SIGKILL would hold the port and the SQLite
+ * file: stop it, and wait until it has gone (it takes a moment to close its SQLite file and port;
+ * a start that checked the port at once found it still in use).
+ */
+async function reapStale(pidFile: string, logger?: Logger): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8'));
   let cmdline = '';
@@ -58,6 +65,10 @@ function reapStale(pidFile: string, logger?: Logger): void {
   if (pid > 0 && alive(pid) && cmdline.includes('start-dev')) {
     logger?.warn({ pid }, 'stopping a Temporal dev server left behind by an earlier run');
     process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + REAP_GRACE_MS;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
   }
   rmSync(pidFile, { force: true });
 }
@@ -109,7 +120,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const pidFile = opts.stateDir ? join(resolve(opts.stateDir), 'temporal-dev-server.pid') : undefined;
   if (pidFile) {
     mkdirSync(resolve(opts.stateDir as string), { recursive: true });
-    reapStale(pidFile, opts.logger);
+    await reapStale(pidFile, opts.logger);
   }
   if (opts.dbFile) mkdirSync(resolve(opts.dbFile, '..'), { recursive: true });
   if (await portOpen(opts.port)) {
