@@ -1,0 +1,209 @@
+// Lanes survive kill -9: events of a few keys flow through a `per_key` webhook whose receiver is
+// slow and fails some first attempts; the process running the worker is killed with SIGKILL
+// mid-lane and started again. Nothing may be lost and no key's order broken. On PostgreSQL the
+// worker runs alone (`start:worker` beside `start:api`); on PGlite the whole all-in-one process
+// (`npm start`) is killed, as that is where its worker runs.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../support/db';
+import { runScript, type Proc } from '../support/process';
+import { Receiver, type Received } from '../support/receiver';
+import { devServerEnv, freePort, type DevEnv } from '../support/temporal';
+import { waitUntil } from '../support/waitUntil';
+import { json } from './http';
+
+const KEYS = ['ORD-A', 'ORD-B', 'ORD-C', 'ORD-D'];
+const PER_KEY = 6;
+
+/** Each request's answer (Received does not carry it). */
+const statusOf = new WeakMap<Received, number>();
+
+/** Fails the first attempt of about a third of the events (by their message id), slowly. */
+function flakyReceiver(): Promise<Receiver> {
+  return Receiver.start(async (req, res) => {
+    await new Promise((r) => setTimeout(r, 80));
+    const digest = createHash('sha256').update(String(req.headers['webhook-id'])).digest();
+    const fail = req.headers['x-switchyard-attempt'] === '1' && (digest[0] as number) % 3 === 0;
+    statusOf.set(req, fail ? 500 : 200);
+    res.writeHead(fail ? 500 : 200).end();
+  });
+}
+
+/**
+ * The order the receiver saw, per key, against the order of the 202 answers: the first successful
+ * arrival of each event must follow post order, and no arrival of event k+1 may come before event
+ * k's first success. Answers the violations (empty: none) and the events never delivered.
+ */
+function checkOrder(
+  posted: Map<string, string[]>,
+  requests: Received[],
+  succeeded: (r: Received) => boolean,
+) {
+  const violations: string[] = [];
+  const missing: string[] = [];
+  for (const [key, ids] of posted) {
+    const firstSuccess = new Map<string, number>();
+    requests.forEach((r, i) => {
+      const id = String(r.headers['webhook-id']);
+      if (succeeded(r) && !firstSuccess.has(id)) firstSuccess.set(id, i);
+    });
+    ids.forEach((id, k) => {
+      const done = firstSuccess.get(id);
+      if (done === undefined) return missing.push(`${key}#${k}`);
+      const next = ids[k + 1];
+      if (!next) return;
+      const early = requests.findIndex((r) => String(r.headers['webhook-id']) === next);
+      if (early !== -1 && early < done)
+        violations.push(`${key}: event ${k + 1} arrived before ${k} succeeded`);
+    });
+  }
+  return { violations, missing };
+}
+
+/** Posts PER_KEY events per key: one after another within a key, the keys concurrently. */
+async function postLanes(api: string, key: string): Promise<Map<string, string[]>> {
+  const posted = new Map<string, string[]>();
+  await Promise.all(
+    KEYS.map(async (k) => {
+      const ids: string[] = [];
+      posted.set(k, ids);
+      for (let i = 0; i < PER_KEY; i++) {
+        const res = await json(`${api}/v1/events`, {
+          method: 'POST',
+          key,
+          body: JSON.stringify({ type: 'order.created', ordering_key: k, payload: { k, i } }),
+        });
+        expect(res.status).toBe(202);
+        ids.push(res.body.message_id as string);
+      }
+    }),
+  );
+  return posted;
+}
+
+async function orderedWebhook(api: string, key: string, target: string): Promise<void> {
+  const res = await json(`${api}/v1/webhooks`, {
+    method: 'POST',
+    key,
+    body: JSON.stringify({
+      event_type: '*',
+      target_url: target,
+      ordering: 'per_key',
+      retry_countdown_config: { choice: 'fixed', kwargs: { seconds: 1 } },
+      max_attempts: 20,
+    }),
+  });
+  expect(res.status).toBe(201);
+}
+
+async function expectAllDeliveredInOrder(receiver: Receiver, posted: Map<string, string[]>) {
+  const total = KEYS.length * PER_KEY;
+  const succeeded = (r: Received) => statusOf.get(r) === 200;
+  await waitUntil(
+    'every event delivered',
+    () => checkOrder(posted, receiver.requests, succeeded),
+    (c) => c.missing.length === 0,
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  const { violations } = checkOrder(posted, receiver.requests, succeeded);
+  expect(violations).toEqual([]);
+  expect(new Set(receiver.requests.filter(succeeded).map((r) => r.headers['webhook-id'])).size).toBe(total);
+}
+
+describe('lanes through kill -9 of the worker, on PostgreSQL (split processes)', () => {
+  let dev: DevEnv;
+  let tdb: TestDb;
+  let receiver: Receiver;
+  const procs: Proc[] = [];
+  afterAll(async () => {
+    for (const p of procs) await p.stop('SIGKILL');
+    await receiver?.close();
+    await tdb?.destroy();
+    await dev?.stop();
+  });
+
+  it('keeps every key in order and loses nothing when the worker is killed mid-lane', async () => {
+    dev = await devServerEnv();
+    tdb = await createTestDb('postgres');
+    receiver = await flakyReceiver();
+    const port = await freePort();
+    const common = {
+      DATABASE_URL: tdb.url as string,
+      TEMPORAL_ADDRESS: dev.address,
+      SWITCHYARD_ADMIN_KEY: 'admin-key-for-the-lane-kill-test',
+      SWITCHYARD_SECRET_KEY: 'secret-key-for-the-lane-kill-test',
+      SWITCHYARD_ALLOW_PRIVATE_TARGETS: 'true',
+      SWITCHYARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sy-lanes-')),
+    };
+    const apiProc = runScript('start:api', { ...common, PORT: String(port) });
+    let worker = runScript('start:worker', common);
+    procs.push(apiProc, worker);
+    await apiProc.waitForOutput('Switchyard is running.');
+    await worker.waitForOutput('Switchyard is running.');
+    const api = `http://127.0.0.1:${port}`;
+    const key = (
+      await json(`${api}/v1/accounts`, {
+        method: 'POST',
+        key: common.SWITCHYARD_ADMIN_KEY,
+        body: '{"name":"lanes"}',
+      })
+    ).body.api_key as string;
+    await orderedWebhook(api, key, receiver.url);
+
+    const posting = postLanes(api, key);
+    await receiver.waitFor(6, 60_000);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    const atKill = receiver.requests.length;
+    worker = runScript('start:worker', common);
+    procs.push(worker);
+    await worker.waitForOutput('Switchyard is running.');
+    await expectAllDeliveredInOrder(receiver, await posting);
+    expect(receiver.requests.length, 'the kill came mid-run').toBeGreaterThan(atKill);
+  });
+});
+
+describe('lanes through kill -9 of the all-in-one process, on PGlite', () => {
+  let dataDir: string;
+  let receiver: Receiver;
+  let proc: Proc | undefined;
+  afterAll(async () => {
+    await proc?.stop('SIGKILL');
+    await receiver?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps every key in order and loses nothing when npm start is killed mid-lane and started again', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sy-lanes-pglite-'));
+    receiver = await flakyReceiver();
+    const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const env = {
+      SWITCHYARD_DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      SWITCHYARD_ALLOW_PRIVATE_TARGETS: 'true',
+    };
+    proc = runScript('start', env);
+    await proc.waitForOutput('Switchyard is running.', 120_000);
+    const api = `http://127.0.0.1:${port}`;
+    const admin = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+    const key = (await json(`${api}/v1/accounts`, { method: 'POST', key: admin, body: '{"name":"lanes"}' }))
+      .body.api_key as string;
+    await orderedWebhook(api, key, receiver.url);
+
+    // Every event is accepted before the kill (the API dies with the worker here).
+    const posted = await postLanes(api, key);
+    await receiver.waitFor(6, 60_000);
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    const atKill = receiver.requests.length;
+    proc = runScript('start', env);
+    await proc.waitForOutput('Switchyard is running.', 120_000);
+    await expectAllDeliveredInOrder(receiver, posted);
+    expect(receiver.requests.length, 'the kill came mid-run').toBeGreaterThan(atKill);
+  });
+});
