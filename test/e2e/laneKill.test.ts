@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db';
 import { runScript, type Proc } from '../support/process';
 import { Receiver, type Received } from '../support/receiver';
-import { devServerEnv, freePort, type DevEnv } from '../support/temporal';
+import { startDevServer, type DevServer } from '../../src/temporal/devServer';
+import { freePort } from '../support/temporal';
 import { waitUntil } from '../support/waitUntil';
 import { json } from './http';
 
@@ -113,8 +114,9 @@ async function expectAllDeliveredInOrder(receiver: Receiver, posted: Map<string,
   expect(new Set(receiver.requests.filter(succeeded).map((r) => r.headers['webhook-id'])).size).toBe(total);
 }
 
-describe('lanes through kill -9 of the worker, on PostgreSQL (split processes)', () => {
-  let dev: DevEnv;
+describe('lanes through kill -9 of the worker and a Temporal restart, on PostgreSQL (split processes)', () => {
+  let temporal: DevServer;
+  let stateDir: string | undefined;
   let tdb: TestDb;
   let receiver: Receiver;
   const procs: Proc[] = [];
@@ -122,21 +124,30 @@ describe('lanes through kill -9 of the worker, on PostgreSQL (split processes)',
     for (const p of procs) await p.stop('SIGKILL');
     await receiver?.close();
     await tdb?.destroy();
-    await dev?.stop();
+    await temporal?.stop();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('keeps every key in order and loses nothing when the worker is killed mid-lane', async () => {
-    dev = await devServerEnv();
+  it('keeps every key in order and loses nothing when the worker is killed and Temporal restarts mid-lane', async () => {
+    // Temporal on a SQLite file, so that the lanes it holds outlive its restart.
+    stateDir = mkdtempSync(join(tmpdir(), 'sy-lanes-'));
+    const temporalOptions = {
+      port: await freePort(),
+      uiPort: null,
+      namespace: 'default',
+      dbFile: join(stateDir, 'temporal.db'),
+    };
+    temporal = await startDevServer(temporalOptions);
     tdb = await createTestDb('postgres');
     receiver = await flakyReceiver();
     const port = await freePort();
     const common = {
       DATABASE_URL: tdb.url as string,
-      TEMPORAL_ADDRESS: dev.address,
+      TEMPORAL_ADDRESS: temporal.address,
       SWITCHYARD_ADMIN_KEY: 'admin-key-for-the-lane-kill-test',
       SWITCHYARD_SECRET_KEY: 'secret-key-for-the-lane-kill-test',
       SWITCHYARD_ALLOW_PRIVATE_TARGETS: 'true',
-      SWITCHYARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sy-lanes-')),
+      SWITCHYARD_DATA_DIR: stateDir,
     };
     const apiProc = runScript('start:api', { ...common, PORT: String(port) });
     let worker = runScript('start:worker', common);
@@ -161,6 +172,9 @@ describe('lanes through kill -9 of the worker, on PostgreSQL (split processes)',
     worker = runScript('start:worker', common);
     procs.push(worker);
     await worker.waitForOutput('Switchyard is running.');
+    await receiver.waitFor(atKill + 6, 60_000);
+    await temporal.stop();
+    temporal = await startDevServer(temporalOptions);
     await expectAllDeliveredInOrder(receiver, await posting);
     expect(receiver.requests.length, 'the kill came mid-run').toBeGreaterThan(atKill);
   });
