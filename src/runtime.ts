@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { SecretBox, loadOrCreateSecret } from './secrets';
 import { startDevServer, type DevServer } from './temporal/devServer';
+import { registerMissingSearchAttributes } from './temporal/registerSearchAttributes';
 import { connectClient, connectWorker } from './temporal/connect';
 import { createWorker, installRuntime } from './worker';
 import { createServices } from './services';
@@ -126,6 +127,7 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
     }
     const { client, connection } = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, logger);
     cleanups.push(() => connection.close());
+    if (devServer) await registerMissingSearchAttributes(client, logger);
 
     const running: Running = {
       config,
