@@ -19,7 +19,7 @@ import {
   LANE_TURNS_PER_RUN,
 } from '../../../src/workflows/lanes/deliveryLane';
 import { laneTurnSignal } from '../../../src/workflows/webhooks/contract';
-import { WorkflowHarness, type HarnessOptions } from '../../support/workflowHarness';
+import { deferred, WorkflowHarness, type HarnessOptions } from '../../support/workflowHarness';
 
 vi.mock('@temporalio/workflow', async (importOriginal) => ({
   ...(await import('../../support/workflowHarness')).workflowModuleMock(await importOriginal()),
@@ -211,6 +211,36 @@ describe('deliveryLane: runs that end without telling it', () => {
     await h.advance(LANE_SAFETY_RECHECK_MS);
     expect(turns()).toEqual([1, 2]);
     expect(lane().current).toEqual(member(2));
+  });
+});
+
+describe('deliveryLane: signals during a read', () => {
+  // Signals are handled before a local activity's result in one activation (Temporal's job order),
+  // so the answer of a read may predate what the lane has just been told.
+  it('keeps a member that arrived while a read found the lane empty, and gives it its turn', async () => {
+    const { db, laneHead, arrive, turns, lane } = setUp([]);
+    const slowRead = deferred<LaneHead>();
+    laneHead.mockImplementationOnce(() => slowRead.promise);
+    // A cancelled delivery's leave opens the lane; its read starts while nothing is pending.
+    await h.signalWithStart(leaveSignal, [{ deliveryId: 'dlv_0' }], deliveryLane, ref);
+    db.pending = [1]; // delivery 1 is planned, and its run joins before the read answers
+    await arrive(1);
+    slowRead.resolve({ kind: 'empty' });
+    await h.settle();
+    expect(turns()).toEqual([1]);
+    expect(lane()).toEqual({ current: member(1), arrived: [], granted: 1 });
+  });
+
+  it('gives the turn to a head that arrived during the read that named it', async () => {
+    const { laneHead, arrive, turns, open } = setUp([1, 2]);
+    await open(2);
+    const slowRead = deferred<LaneHead>();
+    laneHead.mockImplementationOnce(() => slowRead.promise);
+    await h.advance(LANE_SAFETY_RECHECK_MS);
+    await arrive(1);
+    slowRead.resolve({ kind: 'delivery', deliveryId: 'dlv_1' });
+    await h.settle();
+    expect(turns()).toEqual([1]);
   });
 });
 
