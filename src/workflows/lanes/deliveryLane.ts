@@ -99,8 +99,9 @@ export async function deliveryLane(input: LaneInput): Promise<void> {
         }
         continue;
       }
-    } else if (head.kind === 'empty') {
-      // No pending delivery in the lane: whatever joined has ended.
+    } else if (head.kind === 'empty' && !changed) {
+      // No pending delivery in the lane: whatever joined has ended. Not when a signal came during
+      // the read: its answer may predate that arrival's row (the loop reads again at once).
       arrived.clear();
     }
     if (arrived.size === 0) {

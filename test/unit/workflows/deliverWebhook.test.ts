@@ -1,6 +1,7 @@
 // deliverWebhook with mocked activities on the fake workflow runtime: the signals, the status
-// query and the stop causes, without a Temporal server (the server-backed behaviour, with real
-// HTTP and a database, is in test/workflows/deliverWebhook.test.ts).
+// query, the stop causes and an ordered delivery's wait for its lane, without a Temporal server (the
+// server-backed behaviour, with real HTTP and a database, is in test/workflows/deliverWebhook.test.ts
+// and test/api/lanes.test.ts).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Activities } from '../../../src/activities';
 import type { AttemptResult } from '../../../src/activities/webhooks/attempt';
@@ -41,6 +42,8 @@ const stopped = (kind: StopCause['kind']): AttemptResult => ({
 let h: WorkflowHarness;
 afterEach(() => h?.dispose());
 
+const WORKFLOW_ID = 'delivery:evt_1:whk_1';
+
 /** A delivery whose attempts answer `results` in turn (then keep answering the last one). */
 function setUp(results: AttemptResult[]) {
   let n = 0;
@@ -50,8 +53,10 @@ function setUp(results: AttemptResult[]) {
     ),
     scheduleRetry: vi.fn<Activities['scheduleRetry']>(async () => undefined),
     finishDelivery: vi.fn<Activities['finishDelivery']>(async () => undefined),
+    joinLane: vi.fn<Activities['joinLane']>(async () => undefined),
+    leaveLane: vi.fn<Activities['leaveLane']>(async () => undefined),
   };
-  h = new WorkflowHarness({ activities });
+  h = new WorkflowHarness({ activities, workflowId: WORKFLOW_ID });
   const t0 = h.now;
   /** Workflow time of each attempt, relative to the start. */
   const attemptTimes = () =>
@@ -69,6 +74,13 @@ const input = (over: Partial<DeliverInput> = {}): DeliverInput => ({
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** What a cancel asks finishDelivery for. */
+const cancelledByRequest = (cycle: number) => ({
+  deliveryId: 'dlv_1',
+  status: 'cancelled',
+  cycle,
+  reason: 'cancelled by request',
+});
 
 describe('deliverWebhook: delay and attempts', () => {
   it('waits the webhook delay before the first attempt, showing it as waiting', async () => {
@@ -213,12 +225,7 @@ describe('deliverWebhook: retryNow and cancel', () => {
     await h.signalWithStart('cancel', [], deliverWebhook, input({ startDelayMs: H }));
     expect(h.result()).toBe('cancelled');
     expect(attemptDelivery).not.toHaveBeenCalled();
-    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith({
-      deliveryId: 'dlv_1',
-      status: 'cancelled',
-      cycle: 1,
-      reason: 'cancelled by request',
-    });
+    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith(cancelledByRequest(1));
   });
 
   it('cancel during a countdown ends it cancelled through finishDelivery, with no further attempt', async () => {
@@ -227,12 +234,7 @@ describe('deliverWebhook: retryNow and cancel', () => {
     await h.advance(M);
     await h.signal('cancel');
     expect(h.result()).toBe('cancelled');
-    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith({
-      deliveryId: 'dlv_1',
-      status: 'cancelled',
-      cycle: 3,
-      reason: 'cancelled by request',
-    });
+    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith(cancelledByRequest(3));
     expect(h.activityCalls.filter((c) => c.name === 'attemptDelivery')).toHaveLength(1);
     expect(h.query('status')).toMatchObject({ state: 'cancelled', nextAttemptAt: null });
   });
@@ -332,4 +334,121 @@ describe('deliverWebhook: inputs it cannot carry out', () => {
     });
     expect(h.query('status')).toMatchObject({ state: 'failed', nextAttemptAt: null });
   });
+});
+
+describe('deliverWebhook: ordered delivery (input.lane)', () => {
+  const lane = { accountId: 'acc_1', webhookId: 'whk_1', orderingKey: 'ORD-7' };
+  /** The activities called, in order. */
+  const calls = () => h.activityCalls.map((c) => c.name);
+
+  it('joins its lane with its workflow id, and waits for its turn before the first attempt, showing it', async () => {
+    const { joinLane, leaveLane, attemptTimes } = setUp([delivered]);
+    await h.start(deliverWebhook, input({ lane }));
+    expect(joinLane).toHaveBeenCalledExactlyOnceWith({ lane, deliveryId: 'dlv_1', workflowId: WORKFLOW_ID });
+    expect(h.query('status')).toEqual({
+      state: 'waiting',
+      waitingForLane: true,
+      attempts: 0,
+      nextAttemptAt: null,
+      lastError: null,
+    });
+    await h.advance(24 * H); // no timer: only the lane lets it through
+    expect(attemptTimes()).toEqual([]);
+    expect(h.outcome().status).toBe('running');
+    await h.signal('laneTurn');
+    expect(attemptTimes()).toEqual([24 * H]);
+    expect(h.result()).toBe('delivered');
+    expect(h.query('status')).toMatchObject({ state: 'delivered', waitingForLane: false });
+    expect(calls()).toEqual(['joinLane', 'attemptDelivery', 'leaveLane']);
+    expect(leaveLane).toHaveBeenCalledExactlyOnceWith({ lane, deliveryId: 'dlv_1' });
+  });
+
+  it('joins its lane only once the webhook delay is over', async () => {
+    const { joinLane, attemptTimes } = setUp([delivered]);
+    await h.start(deliverWebhook, input({ lane, delayMs: 30 * S }));
+    expect(joinLane).not.toHaveBeenCalled();
+    await h.advance(30 * S);
+    expect(h.activityCalls).toEqual([expect.objectContaining({ name: 'joinLane', atMs: h.now })]);
+    await h.advance(M);
+    await h.signal('laneTurn');
+    expect(attemptTimes()).toEqual([30 * S + M]);
+  });
+
+  it.each([
+    [
+      'a retryNow during the wait',
+      async () => {
+        await h.start(deliverWebhook, input({ lane }));
+        await h.signal('retryNow');
+      },
+    ],
+    [
+      'the retryNow whose signal-with-start created the run',
+      () => h.signalWithStart('retryNow', [], deliverWebhook, input({ lane, startedBySignal: true })),
+    ],
+  ])('%s does not jump the lane, nor cut the countdown after its first attempt', async (_name, begin) => {
+    const { attemptTimes } = setUp([failed(fixed(3600)), delivered]);
+    await begin();
+    expect(attemptTimes()).toEqual([]);
+    expect(h.query('status')).toMatchObject({ state: 'waiting', waitingForLane: true });
+    await h.advance(M);
+    await h.signal('laneTurn');
+    expect(attemptTimes()).toEqual([M]);
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([M, M + H]);
+  });
+
+  it('cancel during the wait ends it cancelled with no attempt, and it leaves its lane', async () => {
+    const { finishDelivery, leaveLane, attemptDelivery } = setUp([delivered]);
+    await h.start(deliverWebhook, input({ lane }));
+    await h.signal('cancel');
+    expect(h.result()).toBe('cancelled');
+    expect(attemptDelivery).not.toHaveBeenCalled();
+    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith(cancelledByRequest(1));
+    expect(calls()).toEqual(['joinLane', 'finishDelivery', 'leaveLane']);
+    expect(leaveLane).toHaveBeenCalledExactlyOnceWith({ lane, deliveryId: 'dlv_1' });
+    expect(h.query('status')).toMatchObject({ state: 'cancelled', waitingForLane: false, attempts: 0 });
+  });
+
+  it('cancel during the delay ends it before it joins; it still tells the lane it left', async () => {
+    const { joinLane, leaveLane, attemptDelivery } = setUp([delivered]);
+    await h.start(deliverWebhook, input({ lane, delayMs: H }));
+    await h.signal('cancel');
+    expect(h.result()).toBe('cancelled');
+    expect(joinLane).not.toHaveBeenCalled();
+    expect(attemptDelivery).not.toHaveBeenCalled();
+    expect(leaveLane).toHaveBeenCalledExactlyOnceWith({ lane, deliveryId: 'dlv_1' });
+  });
+
+  it.each([
+    ['delivered', [failed(fixed(10)), delivered], 'delivered'],
+    ['failed for good', [failed(fixed(10, 2))], 'failed'],
+    ['refused before sending (stopped: webhook_disabled)', [stopped('webhook_disabled')], 'failed'],
+    ['stopped after sending (gone)', [stopped('gone')], 'failed'],
+  ] as const)('leaves its lane exactly once, last, when %s', async (_name, results, state) => {
+    const { leaveLane } = setUp([...results]);
+    await h.start(deliverWebhook, input({ lane }));
+    await h.signal('laneTurn');
+    expect(await h.runToEnd()).toEqual({ status: 'completed', result: state });
+    expect(leaveLane).toHaveBeenCalledExactlyOnceWith({ lane, deliveryId: 'dlv_1' });
+    expect(calls().at(-1)).toBe('leaveLane');
+    expect(calls()[0]).toBe('joinLane');
+  });
+
+  it.each([
+    ['delivered', [delivered], undefined],
+    ['failed for good', [failed(fixed(10, 2))], undefined],
+    ['cancelled in a countdown', [failed(fixed(3600))], 'cancel'],
+  ] as const)(
+    'a delivery without a lane neither joins nor leaves one: %s',
+    async (_name, results, signal) => {
+      const { joinLane, leaveLane } = setUp([...results]);
+      await h.start(deliverWebhook, input());
+      if (signal) await h.signal(signal);
+      await h.runToEnd();
+      expect(joinLane).not.toHaveBeenCalled();
+      expect(leaveLane).not.toHaveBeenCalled();
+      expect(h.query('status')).not.toHaveProperty('waitingForLane');
+    },
+  );
 });
