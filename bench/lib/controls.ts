@@ -55,6 +55,9 @@ export interface ControlsReport {
   failures: number;
 }
 
+/** Up to this many limited webhooks get a printed line each. */
+const MAX_WEBHOOK_LINES = 5;
+
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 export function analyseControls(o: ControlsInput): ControlsReport {
@@ -162,16 +165,23 @@ export function controlLines(r: ControlsReport): string[] {
   }
   if (r.rateLimit) {
     const l = r.rateLimit;
-    const windows = l.worstWindows.map((w) => `${w.windowMs / 1000} s ${w.maxCount}/${w.allowed}`).join(', ');
+    const windows = (ws: Array<{ windowMs: number; maxCount: number; allowed: number }>) =>
+      ws.map((w) => `${w.windowMs / 1000} s ${w.maxCount}/${w.allowed}`).join(', ');
     out.push(
       `    rate limit   ${l.limit}: attempts/s per webhook ${l.attemptsPerSecond.min}–${l.attemptsPerSecond.max} against ${l.attemptsPerSecond.limit}`,
-      `    windows      most attempts in a window / allowed N·((T + ${l.slackMs} ms)/per + 1): ${windows}; ${l.violations} windows over, max excess ${l.maxExcess}${note(l.violations, 'RATE LIMIT EXCEEDED')}`,
+      `    windows      most attempts in a window / allowed N·((T + ${l.slackMs} ms)/per + 1): ${windows(l.worstWindows)}; ${l.violations} windows over, max excess ${l.maxExcess}${note(l.violations, 'RATE LIMIT EXCEEDED')}`,
     );
+    // Each webhook on its own line when there are few (the JSON has them all).
+    if (l.webhooks.length <= MAX_WEBHOOK_LINES)
+      for (const w of l.webhooks)
+        out.push(
+          `      webhook ${w.webhook}: ${w.attempts} attempts in ${w.spanSeconds} s, ${w.attemptsPerSecond}/s; ${windows(w.windows)}`,
+        );
   }
   if (r.groups) {
     const { limited, unlimited } = r.groups;
     out.push(
-      `    by webhook   ${limited.webhooks} limited: ${limited.delivered} delivered, ${limited.perSecond}/s; ${unlimited.webhooks} unlimited: ${unlimited.delivered} delivered, ${unlimited.perSecond}/s`,
+      `    by webhook   ${limited.webhooks} ${r.enforced ? 'limited' : 'plain (limited in the main run)'}: ${limited.delivered} delivered, ${limited.perSecond}/s; ${unlimited.webhooks} unlimited: ${unlimited.delivered} delivered, ${unlimited.perSecond}/s`,
     );
   }
   return out;

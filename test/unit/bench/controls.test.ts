@@ -77,7 +77,8 @@ describe('analyseControls', () => {
     const lines = controlLines(r).join('\n');
     expect(lines).toContain('← ORDER VIOLATIONS');
     expect(lines).toContain('← RATE LIMIT EXCEEDED');
-    expect(lines).toContain('1 unlimited: 3 delivered, 230.8/s');
+    expect(lines).toContain('1 limited: 3 delivered, 100/s; 1 unlimited: 3 delivered, 230.8/s');
+    expect(lines).toContain('webhook 0: 4 attempts in 0.03 s, 120/s; 1 s 4/2, 2 s 4/3, 5 s 4/6, 10 s 4/11');
   });
 
   it('counts nothing against a plain run, and says so', () => {
