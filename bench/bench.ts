@@ -1,4 +1,6 @@
 // `npm run bench -- --webhooks W --events E --concurrency C [--fail-rate p] [--rate R] [--json out]`
+// `npm run bench -- ... --ordering-keys K [--fail-rate p] [--compare-plain]`: ordered lanes, checked
+// `npm run bench -- ... --rate-limit N/per [--unlimited-webhooks M] [--compare-plain]`: limits, checked
 //
 // Starts Switchyard as a child process (the `npm start` stack on embedded defaults in a fresh data
 // dir on free ports, or pointed at DATABASE_URL / TEMPORAL_ADDRESS when they are set), a loopback
@@ -41,7 +43,9 @@ import {
   type ThreadProfile,
 } from './lib/profileSummary';
 import { Progress } from './lib/progress';
+import { analyseControls, controlLines, type ControlsReport } from './lib/controls';
 import { BenchReceiver, type Fault } from './lib/receiver';
+import { parseRateLimit, type RateLimit } from './lib/rateCheck';
 import { mib, perBucket, round, summarize } from './lib/stats';
 import { renderChart } from './lib/svg';
 import { readThreadCpu, threadCpuDelta } from './lib/threads';
@@ -75,15 +79,39 @@ const args = parseArgs('npm run bench --', {
     help: 'after the full-speed run, run again paced at half the measured sustainable event rate',
   },
   countdown: { type: 'number', default: 1, help: 'fixed retry countdown of the webhooks, seconds' },
+  'ordering-keys': {
+    type: 'number',
+    default: 0,
+    help: "K: webhooks ordering per_key, events keyed over K keys (a key's posted one after another); order violations checked (with --fail-rate P, first attempts fail and retry after --countdown)",
+  },
+  'rate-limit': {
+    type: 'string',
+    default: '',
+    help: 'N/per, e.g. 5/1s: webhooks get rate_limit {max: N, per}; attempts checked over every window',
+  },
+  'rate-slack-ms': {
+    type: 'number',
+    default: 100,
+    help: "with --rate-limit: an attempt's start-to-arrival jitter allowed in the window check",
+  },
+  'unlimited-webhooks': {
+    type: 'number',
+    default: 0,
+    help: 'with --rate-limit: M more webhooks without a limit on the same events, reported apart',
+  },
+  'compare-plain': {
+    type: 'boolean',
+    help: 'with --ordering-keys / --rate-limit: first run the same shape on webhooks with neither',
+  },
   noop: {
     type: 'number',
     default: -1,
-    help: 'noopWorkflow runs for the Temporal ceiling (default W × E; 0: skip)',
+    help: 'noopWorkflow runs for the Temporal ceiling (default (W + M) × E; 0: skip)',
   },
   direct: {
     type: 'number',
     default: -1,
-    help: 'direct undici POSTs for the receiver ceiling (default W × E; 0: skip)',
+    help: 'direct undici POSTs for the receiver ceiling (default (W + M) × E; 0: skip)',
   },
   'history-sample': { type: 'number', default: 20, help: 'deliveries whose Temporal history is counted' },
   warmup: { type: 'number', default: 20, help: 'warm-up events (one webhook) before measuring' },
@@ -103,8 +131,25 @@ if (W < 1 || E < 1) {
   process.stderr.write('bench: --webhooks and --events must be at least 1\n');
   process.exit(2);
 }
-const noopCount = args.noop < 0 ? W * E : Math.floor(args.noop);
-const directCount = args.direct < 0 ? W * E : Math.floor(args.direct);
+const K = Math.floor(args['ordering-keys']);
+const M = Math.floor(args['unlimited-webhooks']);
+let rateLimit: RateLimit | undefined;
+try {
+  rateLimit = args['rate-limit'] ? parseRateLimit(args['rate-limit']) : undefined;
+} catch (err) {
+  process.stderr.write(`bench: --rate-limit: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+/** Ordering or a rate limit is measured: the checks run, and --compare-plain may add a plain run. */
+const controlled = K > 0 || rateLimit !== undefined;
+if ((M > 0 && !rateLimit) || (args['compare-plain'] && !controlled)) {
+  process.stderr.write('bench: --unlimited-webhooks needs --rate-limit; --compare-plain needs either\n');
+  process.exit(2);
+}
+/** Webhooks per event: W, plus the unlimited ones. */
+const F = W + M;
+const noopCount = args.noop < 0 ? F * E : Math.floor(args.noop);
+const directCount = args.direct < 0 ? F * E : Math.floor(args.direct);
 const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -134,6 +179,17 @@ interface PhaseResult {
   window: { fromUs: number; toUs: number };
   /** CPU seconds of the Switchyard process's threads in the window, by thread name. */
   threadCpuSeconds: Record<string, number>;
+  /** With --ordering-keys / --rate-limit: the order and window checks. */
+  controls?: ControlsReport;
+}
+
+/** An account and its webhooks: numbers firstHook.. (W, then the M unlimited ones). */
+interface Setup {
+  account: { id: string; key: string };
+  webhookIds: string[];
+  firstHook: number;
+  /** The --compare-plain run's: neither ordering nor a limit. */
+  plain: boolean;
 }
 
 /** CPU use in a window: seconds per process, per item (ms), and as a share of the machine. */
@@ -175,6 +231,7 @@ async function main(): Promise<number> {
     fault,
     slowMs: [slowMin, slowMax ?? slowMin],
     hangMs: 12_000,
+    recordAttempts: controlled,
   });
   onCleanup(() => receiver.close());
 
@@ -255,16 +312,38 @@ async function main(): Promise<number> {
     receiver.reset();
   }
 
-  const account = await api.createAccount(adminKey, 'bench');
   const secretKey = `whsec_${randomBytes(24).toString('base64')}`;
-  const webhookIds = await api.createWebhooks(account.key, W, {
-    receiverUrl: receiver.url,
-    eventType: 'package.created',
-    countdownSeconds: args.countdown,
-    maxAttempts: 5,
-    timeout: '10s',
-    secretKey,
-  });
+  // Each setup is its own account, so its events reach only its webhooks.
+  const createSetup = async (name: string, firstHook: number, plain: boolean): Promise<Setup> => {
+    const account = await api.createAccount(adminKey, name);
+    const common = {
+      receiverUrl: receiver.url,
+      eventType: 'package.created',
+      countdownSeconds: args.countdown,
+      maxAttempts: 5,
+      timeout: '10s',
+      secretKey,
+      ...(K > 0 && !plain ? { ordering: 'per_key' as const } : {}),
+    };
+    const limit = rateLimit && !plain ? { rateLimit: { max: rateLimit.max, per: rateLimit.per } } : {};
+    const webhookIds = await api.createWebhooks(account.key, W, {
+      ...common,
+      ...limit,
+      firstIndex: firstHook,
+    });
+    if (M > 0)
+      webhookIds.push(
+        ...(await api.createWebhooks(account.key, M, { ...common, firstIndex: firstHook + W })),
+      );
+    return { account, webhookIds, firstHook, plain };
+  };
+  const plainSetup = args['compare-plain'] ? await createSetup('bench plain', 100_000, true) : undefined;
+  const setup = await createSetup('bench', 0, false);
+  const { account, webhookIds } = setup;
+  if (rateLimit) {
+    const seconds = (Math.max(0, E - rateLimit.max) / rateLimit.max) * (rateLimit.perMs / 1000);
+    log(`bench: rate limit ${args['rate-limit']}: ${E} events take at least ${round(seconds, 1)} s per run`);
+  }
 
   // Baseline (b) first: it leaves the Temporal database bigger, which can only slow what follows.
   rss.resetWindow();
@@ -286,18 +365,26 @@ async function main(): Promise<number> {
     noopCpu = cpuReport(closeCpu(), noop.count - noop.unfinished);
   }
 
-  const runPhase = async (label: string, rate: number, firstEvent: number): Promise<PhaseResult> => {
+  const runPhase = async (
+    label: string,
+    rate: number,
+    firstEvent: number,
+    { account, firstHook, plain }: Setup = setup,
+  ): Promise<PhaseResult> => {
     receiver.reset();
     const eventIds = Array.from({ length: E }, (_, i) => `evt-${runId}-${firstEvent + i}`);
+    const orderingKeys = K > 0 ? eventIds.map((_, i) => `key-${i % K}`) : undefined;
     const posts = new Map<string, PostResult>();
     let accepted = 0;
     let postingDone = false;
-    const expectedNow = () => accepted * W;
+    const expectedNow = () => accepted * F;
     const bar = new Progress(
       `${label.padEnd(9)}`,
-      E * W,
+      E * F,
       () => receiver.delivered.size,
-      () => `events ${accepted}/${E}`,
+      controlled
+        ? () => `events ${accepted}/${E}, attempts ${receiver.requests}`
+        : () => `events ${accepted}/${E}`,
     ).start();
     const origin = performance.now();
     const closeCpu = cpuWindow(rss, nproc);
@@ -311,6 +398,7 @@ async function main(): Promise<number> {
       rate,
       retries: 2,
       deadlineMs: args.timeout * 1000,
+      orderingKeys,
       onDone: (r) => {
         posts.set(r.id, r);
         if (r.accepted) accepted++;
@@ -349,7 +437,22 @@ async function main(): Promise<number> {
     const firstStart = Math.min(...postList.map((p) => p.start));
     const postSeconds = (Math.max(...acceptedEnds) - firstStart) / 1000;
     const deliverSeconds = (Math.max(...arrivals) - firstStart) / 1000;
-    const expected = acceptedIds.size * W;
+    const expected = acceptedIds.size * F;
+    const controls =
+      controlled &&
+      analyseControls({
+        posts: postList,
+        attempts: receiver.attempts,
+        delivered: receiver.delivered,
+        firstHook,
+        webhooks: W,
+        unlimitedWebhooks: M,
+        orderingKeys: K,
+        rateLimit,
+        slackMs: args['rate-slack-ms'],
+        enforced: !plain,
+        origin: firstStart,
+      });
     return {
       label,
       rate,
@@ -380,18 +483,37 @@ async function main(): Promise<number> {
       eventIds: eventIds.filter((id) => acceptedIds.has(id)),
       window: { fromUs, toUs },
       threadCpuSeconds: roundAll(threadCpuSeconds),
+      ...(controls ? { controls } : {}),
     };
   };
 
   const phases: PhaseResult[] = [];
-  phases.push(await runPhase(args.rate > 0 ? `paced ${args.rate}/s` : 'switchyard', args.rate, 0));
+  const paced = args.rate > 0 ? `paced ${args.rate}/s` : '';
+  // What the main run measures, e.g. "ordered+limited"; nothing for the plain bench.
+  const what = [K > 0 ? 'ordered' : '', rateLimit ? 'limited' : ''].filter(Boolean).join('+');
+  if (plainSetup)
+    phases.push(await runPhase(['plain', paced].filter(Boolean).join(' '), args.rate, 2 * E, plainSetup));
+  const mainIndex = phases.length;
+  phases.push(await runPhase([what, paced].filter(Boolean).join(' ') || 'switchyard', args.rate, 0));
   if (args['half-rate']) {
-    const sustainable = phases[0]!.deliveries.perSecond / W;
+    const sustainable = phases[mainIndex]!.deliveries.perSecond / F;
     const half = round(sustainable / 2, 1);
     log(`bench: sustainable ≈ ${round(sustainable, 1)} events/s; running again at ${half} events/s`);
     phases.push(await runPhase(`half ${half}/s`, half, E));
   }
-  const main = phases[0]!;
+  const main = phases[mainIndex]!;
+  const plainPhase = plainSetup ? phases[0] : undefined;
+  /** What ordering / limiting cost: the main run's deliveries/s beside the plain run's. */
+  const comparison = controlled
+    ? {
+        deliveriesPerSecond: main.deliveries.perSecond,
+        plainDeliveriesPerSecond: plainPhase?.deliveries.perSecond ?? null,
+        ratio: plainPhase ? round(main.deliveries.perSecond / plainPhase.deliveries.perSecond, 3) : null,
+        note: plainPhase
+          ? `plain run: the same shape on webhooks without ordering or limit, just before, in this invocation`
+          : 'no plain run here: add --compare-plain, or run the same command without --ordering-keys / --rate-limit',
+      }
+    : undefined;
 
   // Temporal history events per delivery: sampled deliveries, plus their dispatch divided over W.
   const sample = Math.min(args['history-sample'], main.eventIds.length);
@@ -465,6 +587,11 @@ async function main(): Promise<number> {
       failRate: args['fail-rate'],
       fault: args['fail-rate'] ? args.fault : undefined,
       countdownSeconds: args.countdown,
+      orderingKeys: K || undefined,
+      rateLimit: rateLimit ? args['rate-limit'] : undefined,
+      rateSlackMs: rateLimit ? args['rate-slack-ms'] : undefined,
+      unlimitedWebhooks: M || undefined,
+      comparePlain: plainSetup ? true : undefined,
       database: external.database ? 'PostgreSQL (DATABASE_URL)' : 'PGlite (embedded)',
       temporal: external.temporal ? `external ${temporalAddress}` : 'embedded dev server (SQLite file)',
     },
@@ -485,6 +612,7 @@ async function main(): Promise<number> {
         seconds: round(direct.seconds, 2),
       },
     },
+    comparison,
     ratios: {
       deliveriesVsNoop: noop ? round(main.deliveries.perSecond / noop.perSecond, 3) : null,
       deliveriesVsDirect: direct ? round(main.deliveries.perSecond / direct.perSecond, 4) : null,
@@ -506,7 +634,7 @@ async function main(): Promise<number> {
   writeFileSync(
     `${stem}.svg`,
     renderChart({
-      title: `Switchyard: ${E} events × ${W} webhooks, concurrency ${C}${args['fail-rate'] ? `, fail rate ${args['fail-rate']}` : ''}${main.rate ? `, ${main.rate} events/s` : ''}`,
+      title: `Switchyard: ${E} events × ${W} webhooks${M ? ` + ${M} unlimited` : ''}, concurrency ${C}${args['fail-rate'] ? `, fail rate ${args['fail-rate']}` : ''}${main.rate ? `, ${main.rate} events/s` : ''}${K ? `, ${K} ordering keys` : ''}${rateLimit ? `, rate limit ${args['rate-limit']}` : ''}`,
       subtitle: `${main.deliveries.perSecond} deliveries/s end to end · Temporal no-op ceiling ${noop ? round(noop.perSecond) : 'n/a'}/s · p99 ${lat.p99} ms · ${result.machine.nproc} cores, ${result.at}`,
       series: [
         { label: 'events accepted / s', color: '#8e44ad', perSecond: main.perSecond.accepted },
@@ -560,7 +688,14 @@ async function main(): Promise<number> {
     out.push(
       `    correctness  lost ${p.deliveries.lost}, duplicates ${p.deliveries.duplicates}${p.deliveries.lost === 0 ? '' : '  ← LOST DELIVERIES'}`,
     );
+    if (p.controls) out.push(...controlLines(p.controls));
   }
+  if (comparison)
+    out.push(
+      comparison.ratio === null
+        ? `  cost           ${main.deliveries.perSecond} deliveries/s ${what}; ${comparison.note}`
+        : `  cost           ${main.deliveries.perSecond} deliveries/s ${what} vs ${comparison.plainDeliveriesPerSecond}/s plain = × ${comparison.ratio} (same invocation)`,
+    );
   out.push(
     `  history        ${history.perDelivery} Temporal events per delivery (deliverWebhook ${history.deliverWorkflow} + dispatchEvent ${history.dispatchWorkflow} / ${W}; noopWorkflow ${history.noopWorkflow})`,
   );
@@ -598,7 +733,7 @@ async function main(): Promise<number> {
   if (profile) out.push(...profileLines(profile));
   out.push(`  written        ${stem}.json, ${stem}.svg`, '');
   process.stdout.write(out.join('\n'));
-  return phases.some((p) => p.deliveries.lost > 0) ? 1 : 0;
+  return phases.some((p) => p.deliveries.lost > 0 || (p.controls?.failures ?? 0) > 0) ? 1 : 0;
 }
 
 /** process.hrtime in µs: on Linux the clock of V8's profile timestamps (CLOCK_MONOTONIC). */

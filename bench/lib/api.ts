@@ -85,6 +85,9 @@ export class Api {
       firstIndex?: number;
       /** The webhook's `delay` (wait before the first attempt), e.g. "2s". */
       delay?: string;
+      /** Contract v2: `ordering` and `rate_limit` (sent only when given). */
+      ordering?: 'none' | 'per_key';
+      rateLimit?: { max: number; per: string };
     },
   ): Promise<string[]> {
     const ids: string[] = [];
@@ -98,6 +101,8 @@ export class Api {
         timeout: o.timeout,
         ...(o.secretKey ? { secret_key: o.secretKey } : {}),
         ...(o.delay ? { delay: o.delay } : {}),
+        ...(o.ordering ? { ordering: o.ordering } : {}),
+        ...(o.rateLimit ? { rate_limit: o.rateLimit } : {}),
       });
       if (r.status !== 201)
         throw new Error(`POST /v1/webhooks answered ${r.status}: ${JSON.stringify(r.body)}`);
@@ -121,6 +126,10 @@ export interface PostResult {
   accepted: boolean;
   tries: number;
   error?: string;
+  /** From the accepting answer: the event's `message_id` (the `webhook-id` of its requests). */
+  messageId?: string;
+  /** The `ordering_key` it was posted with, if any. */
+  orderingKey?: string;
 }
 
 export interface PostPlan {
@@ -139,6 +148,12 @@ export interface PostPlan {
   onAnswer?: (status: number) => void;
   /** Stops posting new events (drills). */
   stop?: () => boolean;
+  /**
+   * The `ordering_key` of each id (same index). A key's events are posted one after another, each
+   * after the previous one's answer, so their 202s come in list order; keys are posted
+   * concurrently, `concurrency` requests in flight in all.
+   */
+  orderingKeys?: string[];
 }
 
 /** Posts one event per id at the given concurrency (and rate); returns one result per id that was tried. */
@@ -146,41 +161,93 @@ export async function postEvents(api: Api, plan: PostPlan): Promise<PostResult[]
   const results: PostResult[] = [];
   const t0 = performance.now();
   const deadline = t0 + plan.deadlineMs;
-  let next = 0;
+  const stopped = () => performance.now() > deadline || Boolean(plan.stop?.());
   const payload = { order_id: 'ORD-1', lines: [{ sku: 'SKU-1', qty: 2 }], note: 'switchyard bench' };
+  /** Paced posting: waits until event i is due. */
+  const pace = async (i: number) => {
+    const wait = t0 + (i * 1000) / plan.rate - performance.now();
+    if (wait > 0) await sleep(wait);
+  };
+  const post = async (i: number) => {
+    const id = plan.ids[i]!;
+    const orderingKey = plan.orderingKeys?.[i];
+    const body =
+      orderingKey === undefined
+        ? { id, type: plan.type, payload }
+        : { id, type: plan.type, ordering_key: orderingKey, payload };
+    const r: PostResult = { id, start: performance.now(), end: 0, status: 0, accepted: false, tries: 0 };
+    if (orderingKey !== undefined) r.orderingKey = orderingKey;
+    for (let t = 0; t <= plan.retries && performance.now() < deadline; t++) {
+      r.tries++;
+      try {
+        const a = await api.call('POST', '/v1/events', plan.key, body);
+        r.status = a.status;
+        plan.onAnswer?.(a.status);
+        if (a.status === 202 || a.status === 200) {
+          r.accepted = true;
+          r.messageId = a.body?.message_id;
+          break;
+        }
+        r.error = JSON.stringify(a.body)?.slice(0, 300);
+      } catch (err) {
+        r.status = 0;
+        r.error = (err as Error).message;
+      }
+      if (t < plan.retries) await sleep(Math.min(250 * 2 ** t, 2000));
+    }
+    r.end = performance.now();
+    results.push(r);
+    plan.onDone?.(r);
+  };
+  const lanes = Math.max(1, plan.concurrency);
+  if (plan.orderingKeys) {
+    // One chain per key, in list order; a shared limit keeps `concurrency` posts in flight.
+    const byKey = new Map<string, number[]>();
+    plan.orderingKeys.forEach((key, i) => {
+      if (i >= plan.ids.length) return;
+      const chain = byKey.get(key);
+      if (chain) chain.push(i);
+      else byKey.set(key, [i]);
+    });
+    const limit = limiter(lanes);
+    await Promise.all(
+      [...byKey.values()].map(async (chain) => {
+        for (const i of chain) {
+          if (plan.rate > 0) await pace(i);
+          if (stopped()) return;
+          await limit(() => post(i));
+        }
+      }),
+    );
+    return results;
+  }
+  let next = 0;
   const lane = async () => {
     for (;;) {
       const i = next++;
-      if (i >= plan.ids.length || performance.now() > deadline || plan.stop?.()) return;
-      if (plan.rate > 0) {
-        const due = t0 + (i * 1000) / plan.rate;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
-      }
-      const id = plan.ids[i]!;
-      const r: PostResult = { id, start: performance.now(), end: 0, status: 0, accepted: false, tries: 0 };
-      for (let t = 0; t <= plan.retries && performance.now() < deadline; t++) {
-        r.tries++;
-        try {
-          const a = await api.call('POST', '/v1/events', plan.key, { id, type: plan.type, payload });
-          r.status = a.status;
-          plan.onAnswer?.(a.status);
-          if (a.status === 202 || a.status === 200) {
-            r.accepted = true;
-            break;
-          }
-          r.error = JSON.stringify(a.body)?.slice(0, 300);
-        } catch (err) {
-          r.status = 0;
-          r.error = (err as Error).message;
-        }
-        if (t < plan.retries) await sleep(Math.min(250 * 2 ** t, 2000));
-      }
-      r.end = performance.now();
-      results.push(r);
-      plan.onDone?.(r);
+      if (i >= plan.ids.length || stopped()) return;
+      if (plan.rate > 0) await pace(i);
+      await post(i);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, lane));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return results;
+}
+
+/** Runs at most `n` of the functions given to it at once, the others in the order they came. */
+function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active < n) active++;
+    else await new Promise<void>((wake) => waiting.push(wake));
+    try {
+      return await fn();
+    } finally {
+      // Hand the slot to the next in line, or free it.
+      const wake = waiting.shift();
+      if (wake) wake();
+      else active--;
+    }
+  };
 }

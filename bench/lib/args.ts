@@ -16,7 +16,7 @@ export function usage(command: string, spec: ArgSpec): string {
   for (const [name, s] of Object.entries(spec)) {
     const value = s.type === 'boolean' ? '' : ` <${s.type}>`;
     const def = s.default === undefined || s.default === '' ? '' : ` (default ${String(s.default)})`;
-    lines.push(`  --${name}${value}`.padEnd(28) + `${s.help}${def}`);
+    lines.push(`  --${name}${value} `.padEnd(28) + `${s.help}${def}`);
   }
   return lines.join('\n');
 }

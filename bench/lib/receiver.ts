@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { AttemptArrival } from './ordering';
 
 /**
  * How a faulty attempt misbehaves:
@@ -18,6 +19,8 @@ export interface ReceiverOptions {
   hangMs: number;
   slowMs: [number, number];
   random: () => number;
+  /** Keep every request in `attempts` (for the order and rate checks). */
+  recordAttempts: boolean;
 }
 
 export interface Arrival {
@@ -34,6 +37,7 @@ const DEFAULTS: ReceiverOptions = {
   hangMs: 3000,
   slowMs: [200, 800],
   random: Math.random,
+  recordAttempts: false,
 };
 
 /**
@@ -46,6 +50,8 @@ export class BenchReceiver {
   readonly opts: ReceiverOptions;
   /** `<event id> <webhook number>` → first successful arrival. */
   readonly delivered = new Map<string, Arrival>();
+  /** With `recordAttempts`: every request to a webhook path, in arrival order, answered 2xx or not. */
+  readonly attempts: AttemptArrival[] = [];
   private readonly successes = new Map<string, number>();
   private readonly faulty = new Map<string, boolean>();
   duplicates = 0;
@@ -117,6 +123,12 @@ export class BenchReceiver {
     }
     const key = `${eventId} ${hook}`;
     const o = this.opts;
+    let record: AttemptArrival | undefined;
+    if (o.recordAttempts) {
+      const messageId = String(req.headers['webhook-id'] ?? '');
+      record = { at, webhook: Number(hook), messageId, deliveryId, attempt, ok: false };
+      this.attempts.push(record);
+    }
     let faulty = this.faulty.get(key);
     if (faulty === undefined) {
       faulty = o.failRate > 0 && o.random() < o.failRate;
@@ -143,6 +155,7 @@ export class BenchReceiver {
       await new Promise((r) => setTimeout(r, min + o.random() * (max - min)));
       if (req.socket.destroyed) return; // the sender gave up: not a delivery
     }
+    if (record) record.ok = true;
     const success = `${eventId} ${deliveryId}`;
     const seen = this.successes.get(success) ?? 0;
     this.successes.set(success, seen + 1);
@@ -157,6 +170,7 @@ export class BenchReceiver {
   /** Forgets every recorded arrival (between drills). */
   reset(): void {
     this.delivered.clear();
+    this.attempts.length = 0;
     this.successes.clear();
     this.faulty.clear();
     this.duplicates = 0;
