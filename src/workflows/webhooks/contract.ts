@@ -63,6 +63,11 @@ export type DeliverWebhookWorkflow = (input: DeliverInput) => Promise<DeliverySt
 export const retryNowSignal = defineSignal('retryNow');
 /** Stop a pending delivery; an attempt under way finishes first. */
 export const cancelSignal = defineSignal('cancel');
+/**
+ * The webhook's rate limit changed (or the webhook was disabled or deleted): a delivery waiting for
+ * a token asks again now (src/services/webhooks.ts sends it to each one). Ignored otherwise.
+ */
+export const rateLimitChangedSignal = defineSignal('rateLimitChanged');
 /** Live state, for operators (Web UI "Queries" tab) and tests; refused during a start delay. */
 export const statusQuery = defineQuery<DeliveryStatus>('status');
 
