@@ -7,6 +7,7 @@ import {
   type TakeDecision,
   type TakeRequest,
 } from '../../src/rules/tokenBucket';
+import { rateBoundBreach } from '../support/rateWindow';
 
 const S = 1_000;
 const two: RateLimitRule = { max: 2, perMs: S }; // a token every 500 ms
@@ -162,20 +163,6 @@ function simulate(seed: number, limit: RateLimitRule, opts: { lateMs: number; ea
   return sim;
 }
 
-/** The most grants in any window [grants[i], grants[j]], against max·(T/per + 1). */
-function worstWindow(grants: number[], limit: RateLimitRule): { count: number; bound: number } | null {
-  const sorted = [...grants].sort((a, b) => a - b);
-  for (let i = 0; i < sorted.length; i++) {
-    for (let j = i; j < sorted.length; j++) {
-      const span = (sorted[j] as number) - (sorted[i] as number);
-      const count = j - i + 1;
-      const bound = limit.max * (span / limit.perMs + 1);
-      if (count > bound + 1e-6) return { count, bound };
-    }
-  }
-  return null;
-}
-
 describe('takeToken: random arrival patterns', () => {
   const limits: RateLimitRule[] = [
     { max: 1, perMs: S },
@@ -193,7 +180,10 @@ describe('takeToken: random arrival patterns', () => {
     for (const limit of limits) {
       for (let seed = 1; seed <= 40; seed++) {
         const sim = simulate(seed * 7919, limit, p);
-        expect(worstWindow(sim.grants, limit), `seed ${seed * 7919}, ${JSON.stringify(limit)}`).toBeNull();
+        expect(
+          rateBoundBreach(sim.grants, limit),
+          `seed ${seed * 7919}, ${JSON.stringify(limit)}`,
+        ).toBeNull();
         expect(sim.requests.every((r) => r.granted !== null)).toBe(true);
       }
     }
