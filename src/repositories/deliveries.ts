@@ -299,7 +299,10 @@ export function createDeliveriesRepository(db: Db) {
 
     loadContexts,
 
-    /** Counts a failed attempt (unless an earlier execution already recorded it) and its error. */
+    /**
+     * Counts a failed attempt (unless an earlier execution already recorded it) and its error. An
+     * attempt was made: the delivery no longer waits for a token (its limit may have been removed).
+     */
     async countFailedAttempt(
       trx: Knex,
       id: string,
@@ -307,7 +310,9 @@ export function createDeliveriesRepository(db: Db) {
       error: string | null,
     ): Promise<void> {
       const counted = newAttempt ? trx.raw('attempt_count + 1') : trx.raw('attempt_count');
-      await trx('deliveries').where({ id }).update({ attempt_count: counted, last_error: error });
+      await trx('deliveries')
+        .where({ id })
+        .update({ attempt_count: counted, last_error: error, waiting: null });
     },
 
     /** A pending delivery waits for its webhook's rate limit, expecting its token at `slotAt`. */

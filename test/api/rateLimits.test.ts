@@ -7,6 +7,7 @@ import { TASK_QUEUE } from '../../src/constants';
 import { SecretBox } from '../../src/secrets';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
+import { insertAccount, insertDelivery, insertWebhook } from '../support/fixtures';
 import { rateBoundBreach } from '../support/rateWindow';
 import { Receiver } from '../support/receiver';
 import { devServerEnv, type DevEnv } from '../support/temporal';
@@ -26,12 +27,12 @@ describe.each(testDatabaseKinds())('webhook rate limits on %s', (kind) => {
   let app: TestApp;
   let stopWorker: () => Promise<void>;
   let key: string;
+  const secrets = new SecretBox('rate-limits-test-secret');
 
   beforeAll(async () => {
     dev = await devServerEnv();
     tdb = await createTestDb(kind);
     receiver = await Receiver.start();
-    const secrets = new SecretBox('rate-limits-test-secret');
     const shim = {
       client: dev.client,
       nativeConnection: dev.nativeConnection,
@@ -172,5 +173,25 @@ describe.each(testDatabaseKinds())('webhook rate limits on %s', (kind) => {
     );
     expect(ended).toMatchObject({ status: 'failed', last_error: 'webhook disabled', attempts: [] });
     expect(arrivals('/disabled')).toHaveLength(1);
+  });
+
+  it('GET /metrics counts the deliveries waiting, for a token and in a lane, from the database', async () => {
+    const account = await insertAccount(tdb.db);
+    const webhook = await insertWebhook(tdb.db, secrets, account, { target_url: receiver.url });
+    const row = async (over: Record<string, unknown>) => {
+      const { deliveryId } = await insertDelivery(tdb.db, account, webhook);
+      await tdb.db('deliveries').where({ id: deliveryId }).update(over);
+    };
+    const lane = (key: string, seq: number) => ({ ordering_key: key, ordering_seq: seq });
+    await row({ ...lane('K', 1) }); // holds lane K
+    await row({ ...lane('K', 2) }); // waits
+    await row({ ...lane('K', 3), waiting: 'token' }); // waits in its lane (and, here, for a token)
+    await row({ ...lane('K', 4), cycle: 2 }); // a resend runs outside the lane
+    await row({ ...lane('K', 5), status: 'delivered' }); // not pending
+    await row({ ...lane('L', 1) }); // holds lane L
+    await row({ waiting: 'token', status: 'delivered' }); // ended: not waiting
+    const text = (await app.call('GET', '/metrics', { key: null })).body as string;
+    expect(text).toMatch(/^switchyard_deliveries_waiting\{reason="token"\} 1$/m);
+    expect(text).toMatch(/^switchyard_deliveries_waiting\{reason="lane"\} 2$/m);
   });
 });
