@@ -278,12 +278,17 @@ export function createAttemptActivities(deps: ActivityDeps) {
         case 'refused':
           return settleRefused(loaded);
         case 'ready': {
-          // No statement more for a webhook without a limit.
+          // No statement more for a webhook without a limit. With one, the attempt starts when its
+          // token is granted (the time its row records).
           const limit = loaded.ctx.rate_limit;
-          const throttled = limit ? await takeToken(loaded.ctx, limit, input) : null;
-          if (throttled) return throttled;
-          const sent = await send(loaded, input);
-          return sent.ok ? recordDelivered(loaded, input, sent) : recordFailed(loaded, input, sent);
+          let ready: Ready = loaded;
+          if (limit) {
+            const throttled = await takeToken(loaded.ctx, limit, input);
+            if (throttled) return throttled;
+            ready = { ...loaded, startedAt: await now() };
+          }
+          const sent = await send(ready, input);
+          return sent.ok ? recordDelivered(ready, input, sent) : recordFailed(ready, input, sent);
         }
       }
     },
