@@ -28,6 +28,8 @@ export interface DeliveryRow {
   ordering_key: string | null;
   /** The event's place among its account's events of that key (the lane's order). */
   ordering_seq: string | null;
+  /** `token`: pending, waiting for its webhook's rate limit (`next_attempt_at`: when it expects it). */
+  waiting: 'token' | null;
 }
 
 /** A delivery as the API shows it: with the delivery of its lane it waits for, if any. */
@@ -60,8 +62,9 @@ export type DeliveryContext = Pick<
   | 'name'
   | 'deleted_at'
   | 'failing_since'
+  | 'rate_limit'
 > &
-  Pick<DeliveryRow, 'account_id' | 'event_id' | 'webhook_id'> &
+  Pick<DeliveryRow, 'account_id' | 'event_id' | 'webhook_id' | 'waiting'> &
   Pick<EventRow, 'goods_owner_id' | 'occurred_at' | 'payload' | 'message_id'> & {
     delivery_id: DeliveryRow['id'];
     delivery_status: DeliveryRow['status'];
@@ -142,6 +145,7 @@ async function loadContexts(
       'd.event_id',
       'd.webhook_id',
       'd.status as delivery_status',
+      'd.waiting',
       'e.type as event_type',
       'e.goods_owner_id',
       'e.occurred_at',
@@ -161,6 +165,7 @@ async function loadContexts(
       'w.deleted_at',
       'w.failing_since',
       'w.name',
+      'w.rate_limit',
       conn.raw(
         `(select json_build_object('status_code', a.status_code, 'error', a.error, 'started_at', a.started_at)
             from delivery_attempts a where a.delivery_id = d.id and a.number = k.attempt_number) as recorded`,
@@ -241,7 +246,7 @@ export function createDeliveriesRepository(db: Db) {
     async cancelPending(id: string, finishedAt: Date): Promise<void> {
       await db('deliveries')
         .where({ id, status: 'pending' })
-        .update({ status: 'cancelled', finished_at: finishedAt, next_attempt_at: null });
+        .update({ status: 'cancelled', finished_at: finishedAt, next_attempt_at: null, waiting: null });
     },
 
     /**
@@ -324,7 +329,10 @@ export function createDeliveriesRepository(db: Db) {
 
     loadContexts,
 
-    /** Counts a failed attempt (unless an earlier execution already recorded it) and its error. */
+    /**
+     * Counts a failed attempt (unless an earlier execution already recorded it) and its error. An
+     * attempt was made: the delivery no longer waits for a token (its limit may have been removed).
+     */
     async countFailedAttempt(
       trx: Knex,
       id: string,
@@ -332,7 +340,47 @@ export function createDeliveriesRepository(db: Db) {
       error: string | null,
     ): Promise<void> {
       const counted = newAttempt ? trx.raw('attempt_count + 1') : trx.raw('attempt_count');
-      await trx('deliveries').where({ id }).update({ attempt_count: counted, last_error: error });
+      await trx('deliveries')
+        .where({ id })
+        .update({ attempt_count: counted, last_error: error, waiting: null });
+    },
+
+    /** A pending delivery waits for its webhook's rate limit, expecting its token at `slotAt`. */
+    async markWaitingForToken(conn: Knex, id: string, slotAt: Date): Promise<void> {
+      await conn('deliveries')
+        .where({ id, status: 'pending' })
+        .update({ waiting: 'token', next_attempt_at: slotAt });
+    },
+
+    /** A delivery that waited for a token got it: its attempt starts now. */
+    async clearWaiting(conn: Knex, id: string): Promise<void> {
+      await conn('deliveries').where({ id }).update({ waiting: null, next_attempt_at: null });
+    },
+
+    /** The workflow ids of a webhook's pending deliveries that wait for a token. */
+    async waitingForToken(webhookId: string): Promise<string[]> {
+      const rows = (await db('deliveries')
+        .where({ webhook_id: webhookId, status: 'pending', waiting: 'token' })
+        .select('workflow_id')) as Array<Pick<DeliveryRow, 'workflow_id'>>;
+      return rows.map((r) => r.workflow_id);
+    },
+
+    /**
+     * Pending deliveries waiting before their next attempt, by reason: `token` (their webhook's
+     * rate limit), `lane` (a first-cycle delivery behind a pending one of the same webhook and key).
+     */
+    async countWaiting(): Promise<{ token: number; lane: number }> {
+      const { rows } = (await db.raw(
+        `select
+           (select count(*) from deliveries where waiting = 'token' and status = 'pending') as token,
+           (select count(*) from deliveries d
+             where d.status = 'pending' and d.cycle = 1 and d.ordering_key is not null
+               and exists (select 1 from deliveries p
+                 where p.webhook_id = d.webhook_id and p.ordering_key = d.ordering_key
+                   and p.ordering_seq < d.ordering_seq and p.status = 'pending' and p.cycle = 1)) as lane`,
+      )) as { rows: Array<{ token: string | number; lane: string | number }> };
+      const row = rows[0] as { token: string | number; lane: string | number };
+      return { token: Number(row.token), lane: Number(row.lane) };
     },
 
     async scheduleRetry(id: string, nextAttemptAt: Date): Promise<void> {
@@ -350,6 +398,7 @@ export function createDeliveriesRepository(db: Db) {
         .update({
           status: f.status,
           next_attempt_at: null,
+          waiting: null,
           finished_at: f.finishedAt,
           ...(f.lastError ? { last_error: f.lastError } : {}),
         });

@@ -78,7 +78,7 @@ export function createDeliveryAttemptsRepository(db: Db) {
            -- a workflow makes them one after another), counting only the attempts inserted now.
            update deliveries d
               set status = 'delivered', attempt_count = d.attempt_count + coalesce(c.n, 0),
-                  last_error = null, next_attempt_at = null, finished_at = i.finished_at
+                  last_error = null, next_attempt_at = null, waiting = null, finished_at = i.finished_at
              from (select distinct on (delivery_id) delivery_id, finished_at from input
                     order by delivery_id, finished_at desc) i
              left join counted c on c.delivery_id = i.delivery_id

@@ -66,7 +66,9 @@ export const rateLimitSchema = z
     id: 'RateLimit',
     description:
       'At most `max` attempts start per `per`, across every worker: a token bucket of capacity ' +
-      '`max` refilled at `max` per `per`. Waiting for a token is not an attempt.',
+      '`max` refilled at `max` per `per`. Waiting for a token is neither an attempt nor a failure: ' +
+      'the delivery stays `pending` with `next_attempt_at` set to when it expects its token. ' +
+      'Changing or removing the limit applies to waiting deliveries at once. Null: no limit.',
     example: { max: 5, per: '1s' },
   });
 

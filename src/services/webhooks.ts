@@ -1,12 +1,17 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Page } from '../db/paginate';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
+import { durationMs } from '../rules/duration';
 import { findHeader } from '../rules/headers';
 import { checkTargetUrl, type TargetVerdict } from '../rules/urlSafety';
+import { createDeliveriesRepository } from '../repositories/deliveries';
+import { createRateBucketsRepository } from '../repositories/rateBuckets';
 import { createWebhooksRepository, type WebhookListQuery, type WebhookRow } from '../repositories/webhooks';
 import type { CreateWebhookBody, UpdateWebhookBody } from '../schemas/webhooks';
 import { keepMaskedValues, openHeaders, sealHeaders } from '../webhooks/headers';
+import { rateLimitChangedSignal } from '../workflows/webhooks/contract';
 import type { ServiceDeps } from './deps';
 
 export type { WebhookRow } from '../repositories/webhooks';
@@ -39,9 +44,43 @@ export function crossFieldProblems(s: Settings): ErrorDetail[] {
   return problems;
 }
 
+/** Signals in flight at once when waking a webhook's waiting deliveries. */
+const WAKE_CONCURRENCY = 8;
+
+const sameRateLimit = (a: WebhookRow['rate_limit'], b: WebhookRow['rate_limit']) =>
+  a === b || (!!a && !!b && a.max === b.max && durationMs(a.per) === durationMs(b.per));
+
 export function createWebhooksService(deps: ServiceDeps) {
-  const { db, secrets, config } = deps;
+  const { db, secrets, config, temporal, logger } = deps;
   const webhooks = createWebhooksRepository(db);
+  const deliveries = createDeliveriesRepository(db);
+  const buckets = createRateBucketsRepository(db);
+
+  /**
+   * Tells the webhook's deliveries that wait for a rate-limit token to ask again now (its limit
+   * changed, or it was disabled or deleted and they are to end). In the background, so the request
+   * that changed the webhook answers at once; a delivery it misses asks again within
+   * MAX_TOKEN_WAIT_MS anyway.
+   */
+  function wakeTokenWaiters(webhookId: string): void {
+    const wake = async () => {
+      const queue = await deliveries.waitingForToken(webhookId);
+      const signal = (workflowId: string) =>
+        temporal.workflow
+          .getHandle(workflowId)
+          .signal(rateLimitChangedSignal)
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile
+          });
+      const lanes = Array.from({ length: Math.min(WAKE_CONCURRENCY, queue.length) }, async () => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) await signal(id);
+      });
+      await Promise.all(lanes);
+    };
+    wake().catch((err: unknown) =>
+      logger.warn({ err, webhookId }, 'could not wake the deliveries waiting for a rate-limit token'),
+    );
+  }
 
   const checkTarget = (url: string) =>
     checkTargetUrl(url, {
@@ -117,7 +156,8 @@ export function createWebhooksService(deps: ServiceDeps) {
       // PGlite's only connection (and a pooled one on PostgreSQL) for as long as the resolver takes.
       // The verdict is still reported where it was, after the existence and cross-field checks.
       const target = patch.target_url !== undefined ? await checkTarget(patch.target_url) : undefined;
-      return db.transaction(async (trx) => {
+      let wake = false;
+      const updated = await db.transaction(async (trx) => {
         const current = await find(accountId, id, trx);
         const storedHeaders = openHeaders(secrets, current.additional_headers_sealed);
         // Headers sent replace the stored ones as a whole; "***" keeps a stored value.
@@ -176,8 +216,12 @@ export function createWebhooksService(deps: ServiceDeps) {
         update.retry_countdown_config = merged.retry_countdown_config
           ? JSON.stringify(merged.retry_countdown_config)
           : null;
-        if (patch.rate_limit !== undefined)
+        if (patch.rate_limit !== undefined && !sameRateLimit(patch.rate_limit, current.rate_limit)) {
           update.rate_limit = patch.rate_limit ? JSON.stringify(patch.rate_limit) : null;
+          // A new limit starts from a full bucket, and the deliveries waiting under the old one ask again.
+          await buckets.reset(id, trx);
+          wake = true;
+        }
         if (patch.additional_headers !== undefined)
           update.additional_headers_sealed = sealHeaders(secrets, merged.additional_headers);
         if (patch.secret_key !== undefined) update.secret_key_sealed = secrets.sealNullable(patch.secret_key);
@@ -186,14 +230,20 @@ export function createWebhooksService(deps: ServiceDeps) {
           update.enabled = patch.enabled;
           // Re-enabling clears why it was disabled and restarts the five-day failure clock.
           if (patch.enabled) Object.assign(update, { disabled_reason: null, failing_since: null });
-          else if (current.enabled) update.disabled_reason = 'disabled by request';
+          else if (current.enabled) {
+            update.disabled_reason = 'disabled by request';
+            wake = true; // waiting deliveries end now, not at their slot
+          }
         }
         return webhooks.update(trx, id, update);
       });
+      if (wake) wakeTokenWaiters(id);
+      return updated;
     },
 
     async remove(accountId: string, id: string): Promise<void> {
       if (!(await webhooks.softDelete(accountId, id))) throw new NotFoundError('webhook', id);
+      wakeTokenWaiters(id);
     },
 
     async list(accountId: string, q: WebhookListQuery): Promise<Page<WebhookRow>> {

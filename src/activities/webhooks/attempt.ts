@@ -1,9 +1,11 @@
 // One delivery attempt, in three typed phases: load (the delivery, its event and webhook, and any
 // answer an earlier execution of this attempt already recorded) → send (the signed POST) → record
-// (the answer, and what it means for the webhook). Plus the two bookkeeping activities the
-// workflow calls between and after attempts.
+// (the answer, and what it means for the webhook). A rate-limited webhook's attempt first takes a
+// token from the webhook's bucket; without one it is not made (`throttled`). Plus the two
+// bookkeeping activities the workflow calls between and after attempts.
 import type { Knex } from 'knex';
 import { durationMs } from '../../rules/duration';
+import type { TakeRequest } from '../../rules/tokenBucket';
 import type { RetryPolicy } from '../../rules/retryPolicy';
 import {
   afterFailedAttempt,
@@ -23,6 +25,7 @@ import {
   type AttemptRow,
   type DeliveredAttempt,
 } from '../../repositories/deliveryAttempts';
+import { createRateBucketsRepository } from '../../repositories/rateBuckets';
 import { createWebhooksRepository } from '../../repositories/webhooks';
 import { renderEnvelope, webhookRequestHeaders } from '../../webhooks/envelope';
 import type { ActivityDeps } from '../deps';
@@ -39,6 +42,11 @@ export interface AttemptInput {
   number: number;
   cycle: number;
   test: boolean;
+  /**
+   * Set when asking again after `throttled`: the slot that answer gave (ms since the epoch, on the
+   * database's clock). Absent: the attempt has not waited for a token (yet).
+   */
+  slot?: number;
 }
 
 export type AttemptResult =
@@ -52,7 +60,12 @@ export type AttemptResult =
       error: string;
       retryAfterMs: number | undefined;
       policy: RetryPolicy;
-    };
+    }
+  /**
+   * Not attempted: the webhook's rate limit has no token for it now. Not an attempt and not a
+   * failure; ask again (with `slot`) in `waitMs`, when its token is expected.
+   */
+  | { outcome: 'throttled'; slot: number; waitMs: number };
 
 /** What loading an attempt found: an answer already recorded, a refusal, or a request to send. */
 type Loaded =
@@ -61,6 +74,7 @@ type Loaded =
   | { phase: 'ready'; ctx: DeliveryContext; startedAt: Date };
 
 type Ready = Extract<Loaded, { phase: 'ready' }>;
+type Throttled = Extract<AttemptResult, { outcome: 'throttled' }>;
 
 function policyOf(
   row: Pick<DeliveryContext, 'retry_policy' | 'retry_countdown_config' | 'max_attempts'>,
@@ -118,6 +132,7 @@ export function createAttemptActivities(deps: ActivityDeps) {
   const deliveries = createDeliveriesRepository(db);
   const attempts = createDeliveryAttemptsRepository(db);
   const webhooks = createWebhooksRepository(db);
+  const buckets = createRateBucketsRepository(db);
   const notifier = createNotifier(deps);
   const now = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
   // The two statements of a delivered attempt, each batched across the attempts in flight.
@@ -149,6 +164,33 @@ export function createAttemptActivities(deps: ActivityDeps) {
       lastError: describeStop(r.cause),
     });
     return { outcome: 'stopped', startedAt: r.startedAt.getTime(), cause: r.cause };
+  }
+
+  /**
+   * A rate-limited webhook's token, taken in one short transaction with the bucket's row lock (every
+   * worker process shares it): null when granted, else the `throttled` answer. The delivery is
+   * marked as waiting for a token (with its slot as `next_attempt_at`) in the same transaction, and
+   * unmarked when its token comes. Read from the context each time, so a changed or removed limit
+   * applies at the next ask.
+   */
+  async function takeToken(
+    ctx: DeliveryContext,
+    limit: NonNullable<DeliveryContext['rate_limit']>,
+    input: AttemptInput,
+  ): Promise<Throttled | null> {
+    const request: TakeRequest =
+      input.slot === undefined ? { kind: 'new' } : { kind: 'waiter', slot: input.slot };
+    const rule = { max: limit.max, perMs: durationMs(limit.per) as number };
+    return db.transaction(async (trx) => {
+      const decision = await buckets.take(trx, ctx.webhook_id, rule, request);
+      if (decision.granted) {
+        if (ctx.waiting) await deliveries.clearWaiting(trx, ctx.delivery_id);
+        return null;
+      }
+      if (ctx.waiting !== 'token' || decision.slot !== input.slot)
+        await deliveries.markWaitingForToken(trx, ctx.delivery_id, new Date(decision.slot));
+      return { outcome: 'throttled', slot: decision.slot, waitMs: decision.waitMs };
+    });
   }
 
   async function send({ ctx, startedAt }: Ready, input: AttemptInput): Promise<SendResult> {
@@ -236,8 +278,17 @@ export function createAttemptActivities(deps: ActivityDeps) {
         case 'refused':
           return settleRefused(loaded);
         case 'ready': {
-          const sent = await send(loaded, input);
-          return sent.ok ? recordDelivered(loaded, input, sent) : recordFailed(loaded, input, sent);
+          // No statement more for a webhook without a limit. With one, the attempt starts when its
+          // token is granted (the time its row records).
+          const limit = loaded.ctx.rate_limit;
+          let ready: Ready = loaded;
+          if (limit) {
+            const throttled = await takeToken(loaded.ctx, limit, input);
+            if (throttled) return throttled;
+            ready = { ...loaded, startedAt: await now() };
+          }
+          const sent = await send(ready, input);
+          return sent.ok ? recordDelivered(ready, input, sent) : recordFailed(ready, input, sent);
         }
       }
     },

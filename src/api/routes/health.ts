@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pingDb } from '../../db/knex';
+import { createDeliveriesRepository } from '../../repositories/deliveries';
 import type { RouteDeps } from '../deps';
 
 const checkSchema = z.object({ status: z.enum(['ok', 'unavailable']), error: z.string().optional() });
@@ -25,7 +26,13 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 3000) {
   }
 }
 
-export function healthRoutes({ route, db, temporal, metrics }: RouteDeps): void {
+export function healthRoutes({ route, db, temporal, metrics, logger }: RouteDeps): void {
+  const deliveries = createDeliveriesRepository(db);
+  metrics.countWaitingWith({
+    count: () => deliveries.countWaiting(),
+    onError: (err) => logger.warn({ err }, 'metrics: could not count the waiting deliveries'),
+  });
+
   route({
     method: 'get',
     path: '/healthz',

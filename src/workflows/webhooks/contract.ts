@@ -73,6 +73,11 @@ export const retryNowSignal = defineSignal('retryNow');
 export const cancelSignal = defineSignal('cancel');
 /** From the delivery's lane: its turn has come (src/workflows/lanes/deliveryLane.ts). */
 export const laneTurnSignal = defineSignal('laneTurn');
+/**
+ * The webhook's rate limit changed (or the webhook was disabled or deleted): a delivery waiting for
+ * a token asks again now (src/services/webhooks.ts sends it to each one). Ignored otherwise.
+ */
+export const rateLimitChangedSignal = defineSignal('rateLimitChanged');
 /** Live state, for operators (Web UI "Queries" tab) and tests; refused during a start delay. */
 export const statusQuery = defineQuery<DeliveryStatus>('status');
 

@@ -2,10 +2,12 @@ import { condition, log, proxyLocalActivities, setHandler, workflowInfo } from '
 import type { Activities } from '../../activities';
 import { deliverInputProblem } from '../../rules/deliveryInput';
 import { nextRetryDelayMs } from '../../rules/retryPolicy';
+import { MAX_TOKEN_WAIT_MS } from '../../rules/tokenBucket';
 import { describeStop, stoppedBeforeSending } from '../../rules/webhookHealth';
 import {
   cancelSignal,
   laneTurnSignal,
+  rateLimitChangedSignal,
   retryNowSignal,
   statusQuery,
   type DeliverInput,
@@ -57,6 +59,10 @@ async function deliver(input: DeliverInput): Promise<DeliveryState> {
   setHandler(laneTurnSignal, () => {
     laneTurn = true;
   });
+  let recheck = false; // the rate limit changed: a wait for a token ends
+  setHandler(rateLimitChangedSignal, () => {
+    recheck = true;
+  });
   setHandler(statusQuery, () => status);
 
   const wait = async (ms: number) => {
@@ -100,17 +106,32 @@ async function deliver(input: DeliverInput): Promise<DeliveryState> {
 
   let firstAttemptAt: number | undefined;
   for (let n = 1; ; n++) {
-    if (cancelled) return end('cancelled', 'cancelled by request');
-    status.state = 'attempting';
-    status.nextAttemptAt = null;
-    // Workflow time, so the one-day window and the countdowns share one clock.
-    firstAttemptAt ??= Date.now();
-    const result = await attemptDelivery({
-      deliveryId: input.deliveryId,
-      number: input.firstAttemptNumber + n - 1,
-      cycle: input.cycle,
-      test: input.test,
-    });
+    let slot: number | undefined;
+    let result;
+    // `throttled`: the webhook's rate limit had no token. That is not an attempt: wait for the slot
+    // the answer gave (capped, so a missed wake-up still re-checks), then ask again with it.
+    for (;;) {
+      if (cancelled) return end('cancelled', 'cancelled by request');
+      status.state = 'attempting';
+      status.nextAttemptAt = null;
+      // Workflow time, so the one-day window and the countdowns share one clock.
+      firstAttemptAt ??= Date.now();
+      result = await attemptDelivery({
+        deliveryId: input.deliveryId,
+        number: input.firstAttemptNumber + n - 1,
+        cycle: input.cycle,
+        test: input.test,
+        ...(slot === undefined ? {} : { slot }),
+      });
+      if (result.outcome !== 'throttled') break;
+      if (n === 1) firstAttemptAt = undefined; // the one-day window opens with an attempt made
+      slot = result.slot;
+      status.state = 'waiting';
+      status.nextAttemptAt = new Date(Date.now() + result.waitMs).toISOString();
+      await condition(() => wake || recheck || cancelled, Math.min(result.waitMs, MAX_TOKEN_WAIT_MS));
+      wake = false;
+      recheck = false;
+    }
     status.attempts = n;
     if (result.outcome === 'delivered') {
       status.state = 'delivered';

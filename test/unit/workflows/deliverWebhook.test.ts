@@ -274,6 +274,84 @@ describe('deliverWebhook: retryNow and cancel', () => {
   });
 });
 
+describe('deliverWebhook: waiting for a rate-limit token', () => {
+  const throttled = (slot: number, waitMs: number): AttemptResult => ({ outcome: 'throttled', slot, waitMs });
+  const asks = () =>
+    h.activityCalls.filter((c) => c.name === 'attemptDelivery').map((c) => c.args[0] as { slot?: number });
+
+  it('is not an attempt: waits for its slot, asks again with it, and counts one attempt', async () => {
+    const { attemptDelivery, scheduleRetry, t0, attemptTimes } = setUp([throttled(777, 2 * S), delivered]);
+    await h.start(deliverWebhook, input());
+    expect(h.query('status')).toEqual({
+      state: 'waiting',
+      attempts: 0,
+      nextAttemptAt: iso(t0 + 2 * S),
+      lastError: null,
+    });
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([0, 2 * S]);
+    expect(attemptDelivery.mock.calls.map(([a]) => a)).toEqual([
+      { deliveryId: 'dlv_1', number: 1, cycle: 1, test: false },
+      { deliveryId: 'dlv_1', number: 1, cycle: 1, test: false, slot: 777 },
+    ]);
+    expect(scheduleRetry).not.toHaveBeenCalled();
+    expect(h.query('status')).toMatchObject({ state: 'delivered', attempts: 1 });
+  });
+
+  it('asks again after 5 minutes at most, keeping its slot', async () => {
+    const { attemptTimes } = setUp([throttled(9, 2 * H), throttled(9, 2 * H - 5 * M), delivered]);
+    await h.start(deliverWebhook, input());
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([0, 5 * M, 10 * M]);
+    expect(asks().map((a) => a.slot)).toEqual([undefined, 9, 9]);
+  });
+
+  it.each(['rateLimitChanged', 'retryNow'])('%s during the wait asks again at once', async (signal) => {
+    const { attemptTimes } = setUp([throttled(9, H), delivered]);
+    await h.start(deliverWebhook, input());
+    await h.advance(M);
+    await h.signal(signal);
+    expect(attemptTimes()).toEqual([0, M]);
+    expect(h.result()).toBe('delivered');
+  });
+
+  it('rateLimitChanged does not cut a retry countdown short', async () => {
+    const { attemptTimes } = setUp([failed(fixed(60)), delivered]);
+    await h.start(deliverWebhook, input());
+    await h.signal('rateLimitChanged');
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([0, M]);
+  });
+
+  it('a throttled retry keeps its attempt number and the countdown before it', async () => {
+    const { attemptTimes } = setUp([failed(fixed(60)), throttled(5, 30 * S), delivered]);
+    await h.start(deliverWebhook, input());
+    await h.runToEnd();
+    expect(attemptTimes()).toEqual([0, M, M + 30 * S]);
+    expect(h.activityCalls.map((c) => (c.args[0] as { number?: number }).number)).toEqual([
+      1,
+      undefined,
+      2,
+      2,
+    ]);
+    expect(h.query('status')).toMatchObject({ state: 'delivered', attempts: 2 });
+  });
+
+  it('cancel during the wait ends it cancelled, with no attempt made', async () => {
+    const { finishDelivery } = setUp([throttled(9, H)]);
+    await h.start(deliverWebhook, input());
+    await h.signal('cancel');
+    expect(h.result()).toBe('cancelled');
+    expect(asks()).toHaveLength(1);
+    expect(finishDelivery).toHaveBeenCalledExactlyOnceWith({
+      deliveryId: 'dlv_1',
+      status: 'cancelled',
+      cycle: 1,
+      reason: 'cancelled by request',
+    });
+  });
+});
+
 describe('deliverWebhook: stopped attempts', () => {
   it.each([
     ['webhook_deleted', 'webhook deleted'],
