@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Page } from '../db/paginate';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
+import { filterProblems } from '../rules/filter';
 import { findHeader } from '../rules/headers';
 import { checkTargetUrl, type TargetVerdict } from '../rules/urlSafety';
 import { createWebhooksRepository, type WebhookListQuery, type WebhookRow } from '../repositories/webhooks';
@@ -38,6 +39,13 @@ export function crossFieldProblems(s: Settings): ErrorDetail[] {
     problems.push({ path: 'additional_headers.authorization', message: 'cannot be set together with auth' });
   return problems;
 }
+
+/** A filter's grammar and limits, which the schema (an object, for the document) cannot state. */
+function filterProblemsOf(filter: Settings['filter'] | undefined) {
+  return filter ? filterProblems(filter, 'filter') : [];
+}
+
+const filterColumn = (filter: Settings['filter']) => (filter ? JSON.stringify(filter) : null);
 
 export function createWebhooksService(deps: ServiceDeps) {
   const { db, secrets, config } = deps;
@@ -81,10 +89,15 @@ export function createWebhooksService(deps: ServiceDeps) {
         additional_headers: body.additional_headers ?? null,
         notify_email: body.notify_email ?? null,
         rate_limit: body.rate_limit ?? null,
+        filter: body.filter ?? null,
       };
       // A new webhook has no stored value for a masked header to keep.
       const masked = keepMaskedValues(settings.additional_headers, null);
-      const problems = [...masked.problems, ...crossFieldProblems(settings)];
+      const problems = [
+        ...masked.problems,
+        ...filterProblemsOf(settings.filter),
+        ...crossFieldProblems(settings),
+      ];
       if (problems.length) throw new ValidationError(problems);
       assertSafe(await checkTarget(settings.target_url));
       return webhooks.insert({
@@ -109,6 +122,7 @@ export function createWebhooksService(deps: ServiceDeps) {
         enabled: settings.enabled,
         ordering: settings.ordering,
         rate_limit: settings.rate_limit ? JSON.stringify(settings.rate_limit) : null,
+        filter: filterColumn(settings.filter),
       });
     },
 
@@ -140,6 +154,7 @@ export function createWebhooksService(deps: ServiceDeps) {
           enabled: current.enabled,
           ordering: current.ordering,
           rate_limit: current.rate_limit,
+          filter: current.filter,
           auth: current.auth_type ? ({ type: current.auth_type } as CreateWebhookBody['auth']) : null,
           ...patch,
           additional_headers: headers.headers,
@@ -154,7 +169,11 @@ export function createWebhooksService(deps: ServiceDeps) {
         if (patch.retry_countdown_config && patch.retry_policy === undefined)
           merged.retry_policy = 'countdown';
         if (patch.scope === 'automation' && patch.goods_owner_id === undefined) merged.goods_owner_id = null;
-        const problems = [...headers.problems, ...crossFieldProblems(merged)];
+        const problems = [
+          ...headers.problems,
+          ...filterProblemsOf(patch.filter),
+          ...crossFieldProblems(merged),
+        ];
         if (problems.length) throw new ValidationError(problems);
         if (target) assertSafe(target);
         const update: Record<string, unknown> = { updated_at: trx.fn.now() };
@@ -178,6 +197,7 @@ export function createWebhooksService(deps: ServiceDeps) {
           : null;
         if (patch.rate_limit !== undefined)
           update.rate_limit = patch.rate_limit ? JSON.stringify(patch.rate_limit) : null;
+        if (patch.filter !== undefined) update.filter = filterColumn(patch.filter);
         if (patch.additional_headers !== undefined)
           update.additional_headers_sealed = sealHeaders(secrets, merged.additional_headers);
         if (patch.secret_key !== undefined) update.secret_key_sealed = secrets.sealNullable(patch.secret_key);
