@@ -60,9 +60,10 @@ export function createDeliveryPlanner(deps: { db: Db; temporal: Client; searchAt
      * Plain routing stays one read that carries no payload: withLiveWebhooks returns each live
      * webhook's filter (null for most) but not the event's payload. Only when a webhook that the
      * type and scope admit has a filter is the payload read, in a second read by primary key
-     * (filterContent). A single statement that selected the payload under "some live webhook has
-     * a filter" (a lateral aggregate or an EXISTS subplan) measured up to a tenth slower for every
-     * event, filtered or not; the second read costs only the events that need it.
+     * (filterContent). A single statement that selected the payload under "some live webhook of
+     * the account has a filter" (a lateral aggregate, or an EXISTS subplan) would add work to every
+     * event's read, filtered or not (a quick, noisy comparison put the lateral form about 10%
+     * slower); the second read costs only the events that need it.
      */
     async route(accountId: string, eventId: string): Promise<Routing | undefined> {
       const found = await events.withLiveWebhooks(accountId, eventId);
