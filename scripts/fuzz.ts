@@ -189,13 +189,18 @@ function config(s: Seeds): string {
     // header names are HTTP tokens and job maps are keyed by catalogue job types, and OpenAPI
     // 3.0 has no propertyNames to say what the keys of a map may be.
     ...['POST /v1/webhooks', 'PATCH /v1/webhooks/{id}', 'POST /v1/channels', 'PATCH /v1/channels/{id}'].map(
-      (name) => alsoRefused(name, 'URL safety and DNS; map keys (no propertyNames in OpenAPI 3.0)'),
+      (name) =>
+        alsoRefused(name, 'URL safety and DNS; map keys (no propertyNames in OpenAPI 3.0); filter grammar'),
     ),
     // Numbers in free-form JSON must be exact in a double (integers within ±2^53), and strings may
     // not hold unpaired surrogates: a JSON schema cannot bound the numbers or strings of "any JSON".
     ...['POST /v1/events', 'POST /v1/inbound/{channel_id}/{job_type}'].map((name) =>
       alsoRefused(name, 'numbers beyond 2^53 and unpaired surrogates inside free-form JSON'),
     ),
+    // A payload filter's grammar (paths, operators, operand types, 8 levels, 8 KiB: the document
+    // shows a free-form object) and free-form JSON in the event it is tried on. The webhook
+    // operations above let their filter refusals through the same way.
+    alsoRefused('POST /v1/filters/evaluate', 'payload filter grammar; free-form JSON in the event payload'),
     // A recurring job's shift must be shorter than its period: a rule across two fields.
     alsoRefused('PUT /v1/recurring-jobs/{job_type}', 'shift shorter than period (a rule across fields)'),
     block(['include-path-regex = "^/v1/accounts"', bearer(s.adminKey)]),

@@ -3,11 +3,11 @@
 The OpenAPI document states every input rule it can (patterns, bounds, enums). A few rules it
 cannot state: a target URL's address must be public, header names are HTTP tokens and some are
 reserved, map keys are catalogue job types (OpenAPI 3.0 has no propertyNames), rules across fields,
-and numbers and strings inside free-form JSON. For the operations with such rules, the fuzz config
-lets `positive_data_acceptance` accept a 422; this check then narrows that exception to exactly
-those rules: a schema-valid request refused with 422 must name only the listed fields with the
-listed reasons. Any other refusal fails the run, as any 422 on the other operations already does.
-The same list is in the README ("Fuzzing").
+a payload filter's grammar, and numbers and strings inside free-form JSON. For the operations with
+such rules, the fuzz config lets `positive_data_acceptance` accept a 422; this check then narrows
+that exception to exactly those rules: a schema-valid request refused with 422 must name only the
+listed fields with the listed reasons. Any other refusal fails the run, as any 422 on the other
+operations already does. The same list is in the README ("Fuzzing").
 """
 
 from __future__ import annotations
@@ -25,6 +25,15 @@ URL_RULES = r"only public addresses are allowed|is a loopback name"
 JOB_KEY = r"is not a known job type"
 SHORTER = r"must be shorter than"
 JSON_RULES = r"cannot be represented exactly|unpaired UTF-16 surrogates|levels deep"
+# A payload filter's grammar and limits (src/rules/filter.ts, FILTER_MESSAGES): paths, operators,
+# operand types, 8 levels, 8 KiB. The document shows a filter as a free-form object.
+FILTER_RULES = (
+    r"must be a filter: |is a filter of \d+ bytes serialized|nests a filter more than"
+    r"|is not a filter path|is not a known combinator|is an operator, not a filter key"
+    r"|is not a known operator|must be a non-empty array of filters|^must be an array$"
+    r"|^must be a number or a string$|^must be a boolean$|^must be a string$"
+)
+FILTER = (r"filter(\..*)?", FILTER_RULES + "|" + JSON_RULES)
 # Any body: JavaScript would read the key as the prototype (README, "Input rules").
 PROTO_KEY = (r".*", r'key "__proto__" is not accepted')
 
@@ -34,6 +43,7 @@ WEBHOOK = [
     (r"goods_owner_id", r"is required for a regular webhook|must be null for an automation webhook"),
     (r"retry_countdown_config", r"is required when retry_policy is countdown|must be null when retry_policy"),
     (r"retry_countdown_config\.kwargs\.max_value", r"must be greater than min_value"),
+    FILTER,
 ]
 CHANNEL = [
     (r"connector\.url", URL_RULES),
@@ -53,6 +63,7 @@ DOCUMENTED_REFUSALS: dict[str, list[tuple[str, str]]] = {
     "POST /v1/events": FREE_JSON,
     "POST /v1/inbound/{channel_id}/{job_type}": FREE_JSON,
     "PUT /v1/recurring-jobs/{job_type}": [(r"shift|jitter", SHORTER)],
+    "POST /v1/filters/evaluate": [FILTER, *FREE_JSON],
 }
 
 

@@ -16,6 +16,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { eventRoutes } from './routes/events';
 import { deliveryRoutes } from './routes/deliveries';
 import { channelRoutes } from './routes/channels';
+import { filterRoutes } from './routes/filters';
 import { VERSION } from '../version';
 import { installZodMessages } from './zodErrors';
 
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps) {
   accountRoutes(routeDeps);
   eventRoutes(routeDeps);
   webhookRoutes(routeDeps);
+  filterRoutes(routeDeps);
   deliveryRoutes(routeDeps);
   channelRoutes(routeDeps);
 

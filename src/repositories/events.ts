@@ -58,8 +58,11 @@ export interface EventListQuery {
 /** The fields of a live webhook that decide whether an event goes to it. */
 export type RoutingWebhook = Pick<
   WebhookRow,
-  'id' | 'event_type' | 'scope' | 'goods_owner_id' | 'delay' | 'ordering'
+  'id' | 'event_type' | 'scope' | 'goods_owner_id' | 'delay' | 'ordering' | 'filter'
 >;
+
+/** What a payload filter needs of an event besides its labels (the rest of its envelope). */
+export type FilteredContent = Pick<EventRow, 'occurred_at' | 'payload'>;
 
 export function createEventsRepository(db: Db) {
   /**
@@ -164,6 +167,7 @@ export function createEventsRepository(db: Db) {
     /**
      * The event with its account's live webhooks, in one read (the first of a fan-out's two round
      * trips; see createDeliveriesRepository().recordPlan for the second). undefined: no such event.
+     * The payload is not read here (see `filterContent`).
      */
     async withLiveWebhooks(
       accountId: string,
@@ -175,7 +179,7 @@ export function createEventsRepository(db: Db) {
                   coalesce((select json_agg(json_build_object(
                               'id', w.id, 'event_type', w.event_type, 'scope', w.scope,
                               'goods_owner_id', w.goods_owner_id, 'delay', w.delay,
-                              'ordering', w.ordering))
+                              'ordering', w.ordering, 'filter', w.filter))
                               from webhooks w
                              where w.account_id = e.account_id and w.enabled and w.deleted_at is null),
                            '[]'::json) as hooks
@@ -190,6 +194,16 @@ export function createEventsRepository(db: Db) {
       ) as RoutingWebhook[];
       const { hooks: _, ...event } = found;
       return { event: { ...event, ordering_seq: event.ordering_seq?.toString() ?? null }, webhooks };
+    },
+
+    /**
+     * What payload filters judge besides an event's labels: routing reads it only for an event that
+     * a webhook with a filter would otherwise take. undefined: no such event (removed meanwhile).
+     */
+    async filterContent(accountId: string, eventId: string): Promise<FilteredContent | undefined> {
+      return (await db('events')
+        .where({ account_id: accountId, id: eventId })
+        .first('occurred_at', 'payload')) as FilteredContent | undefined;
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { paginate, type Page } from '../db/paginate';
+import type { Filter } from '../rules/filter';
 
 export interface WebhookRow {
   id: string;
@@ -34,6 +35,8 @@ export interface WebhookRow {
   ordering: 'none' | 'per_key';
   /** At most `max` attempts per `per` (a duration), across every worker; null: unlimited. */
   rate_limit: { max: number; per: string } | null;
+  /** A payload filter (src/rules/filter.ts): only events it admits get a delivery; null: every event. */
+  filter: Filter | null;
 }
 
 /** A page of an account's live webhooks, optionally of one event type or enabled state. */
@@ -49,12 +52,13 @@ export type NewWebhook = Omit<
   WebhookRow,
   | 'retry_countdown_config'
   | 'rate_limit'
+  | 'filter'
   | 'disabled_reason'
   | 'failing_since'
   | 'created_at'
   | 'updated_at'
   | 'deleted_at'
-> & { retry_countdown_config: string | null; rate_limit: string | null };
+> & { retry_countdown_config: string | null; rate_limit: string | null; filter: string | null };
 
 export function createWebhooksRepository(db: Db) {
   return {

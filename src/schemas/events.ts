@@ -3,7 +3,7 @@ import { EVENT_TYPES, isKnownEventType } from '../rules/eventTypes';
 import { oneOfPattern, timestamp, timestampInput } from './common';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:~-]{1,200}$/;
-const eventId = z
+export const eventId = z
   .string()
   .regex(EVENT_ID_PATTERN, 'must be 1–200 characters of letters, digits and . _ : ~ -');
 
@@ -18,26 +18,35 @@ const orderingKey = z
     example: 'ORD-1234',
   });
 
+/** The fields of a posted event that its envelope is made of (also POST /v1/filters/evaluate's event). */
+export const eventInput = {
+  id: eventId.optional(),
+  type: z
+    .string()
+    .refine(isKnownEventType, 'is not a catalogue event type (GET /v1/event-types)')
+    .refine((t) => t !== 'webhook.test', 'webhook.test events are sent with POST /v1/webhooks/{id}/test')
+    .meta({
+      description: 'A catalogue event type (GET /v1/event-types) other than webhook.test',
+      pattern: oneOfPattern(EVENT_TYPES.map((e) => e.type).filter((t) => t !== 'webhook.test')),
+    }),
+  goods_owner_id: z.string().min(1).max(200).nullable().optional(),
+  occurred_at: timestampInput.optional(),
+  payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }).meta({
+    description:
+      'Any JSON object, sent to targets as it is. Like every body: at most 64 levels of nesting (the ' +
+      'body counts as one), no NUL characters or unpaired surrogates in strings or keys, and numbers ' +
+      'exact in a double (integers within ±2^53; send larger ones as strings).',
+  }),
+};
+
 export const createEventBody = z
   .strictObject({
-    id: eventId.optional(),
-    type: z
-      .string()
-      .refine(isKnownEventType, 'is not a catalogue event type (GET /v1/event-types)')
-      .refine((t) => t !== 'webhook.test', 'webhook.test events are sent with POST /v1/webhooks/{id}/test')
-      .meta({
-        description: 'A catalogue event type (GET /v1/event-types) other than webhook.test',
-        pattern: oneOfPattern(EVENT_TYPES.map((e) => e.type).filter((t) => t !== 'webhook.test')),
-      }),
-    goods_owner_id: z.string().min(1).max(200).nullable().optional(),
+    id: eventInput.id,
+    type: eventInput.type,
+    goods_owner_id: eventInput.goods_owner_id,
     ordering_key: orderingKey.optional(),
-    occurred_at: timestampInput.optional(),
-    payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }).meta({
-      description:
-        'Any JSON object, sent to targets as it is. Like every body: at most 64 levels of nesting (the ' +
-        'body counts as one), no NUL characters or unpaired surrogates in strings or keys, and numbers ' +
-        'exact in a double (integers within ±2^53; send larger ones as strings).',
-    }),
+    occurred_at: eventInput.occurred_at,
+    payload: eventInput.payload,
   })
   .meta({ id: 'CreateEvent' });
 

@@ -15,6 +15,7 @@ import {
 } from '../rules/headers';
 import { secretKeySchema } from '../rules/signature';
 import { oneOfPattern, timestamp, timestampInput } from './common';
+import { filterSchema } from './filters';
 
 export const MAX_TIMEOUT_MS = 60_000;
 
@@ -118,6 +119,7 @@ const fields = {
   enabled: z.boolean(),
   ordering,
   rate_limit: rateLimitSchema.nullable(),
+  filter: filterSchema.nullable(),
 };
 
 export const createWebhookBody = z
@@ -138,6 +140,7 @@ export const createWebhookBody = z
     enabled: fields.enabled.default(true),
     ordering: fields.ordering.default('none'),
     rate_limit: fields.rate_limit.optional(),
+    filter: fields.filter.optional(),
   })
   .meta({ id: 'CreateWebhook' });
 
@@ -176,6 +179,7 @@ export const webhookSchema = z
     disabled_reason: z.string().nullable(),
     ordering,
     rate_limit: rateLimitSchema.nullable(),
+    filter: filterSchema.nullable(),
     created_at: timestamp,
     updated_at: timestamp,
   })

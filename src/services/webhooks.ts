@@ -4,6 +4,7 @@ import type { Page } from '../db/paginate';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
 import { durationMs } from '../rules/duration';
+import { filterProblems } from '../rules/filter';
 import { findHeader } from '../rules/headers';
 import { checkTargetUrl, type TargetVerdict } from '../rules/urlSafety';
 import { createDeliveriesRepository } from '../repositories/deliveries';
@@ -49,6 +50,12 @@ const WAKE_CONCURRENCY = 8;
 
 const sameRateLimit = (a: WebhookRow['rate_limit'], b: WebhookRow['rate_limit']) =>
   a === b || (!!a && !!b && a.max === b.max && durationMs(a.per) === durationMs(b.per));
+/** A filter's grammar and limits, which the schema (an object, for the document) cannot state. */
+function filterProblemsOf(filter: Settings['filter'] | undefined) {
+  return filter ? filterProblems(filter, 'filter') : [];
+}
+
+const filterColumn = (filter: Settings['filter']) => (filter ? JSON.stringify(filter) : null);
 
 export function createWebhooksService(deps: ServiceDeps) {
   const { db, secrets, config, temporal, logger } = deps;
@@ -120,10 +127,15 @@ export function createWebhooksService(deps: ServiceDeps) {
         additional_headers: body.additional_headers ?? null,
         notify_email: body.notify_email ?? null,
         rate_limit: body.rate_limit ?? null,
+        filter: body.filter ?? null,
       };
       // A new webhook has no stored value for a masked header to keep.
       const masked = keepMaskedValues(settings.additional_headers, null);
-      const problems = [...masked.problems, ...crossFieldProblems(settings)];
+      const problems = [
+        ...masked.problems,
+        ...filterProblemsOf(settings.filter),
+        ...crossFieldProblems(settings),
+      ];
       if (problems.length) throw new ValidationError(problems);
       assertSafe(await checkTarget(settings.target_url));
       return webhooks.insert({
@@ -148,6 +160,7 @@ export function createWebhooksService(deps: ServiceDeps) {
         enabled: settings.enabled,
         ordering: settings.ordering,
         rate_limit: settings.rate_limit ? JSON.stringify(settings.rate_limit) : null,
+        filter: filterColumn(settings.filter),
       });
     },
 
@@ -180,6 +193,7 @@ export function createWebhooksService(deps: ServiceDeps) {
           enabled: current.enabled,
           ordering: current.ordering,
           rate_limit: current.rate_limit,
+          filter: current.filter,
           auth: current.auth_type ? ({ type: current.auth_type } as CreateWebhookBody['auth']) : null,
           ...patch,
           additional_headers: headers.headers,
@@ -194,7 +208,11 @@ export function createWebhooksService(deps: ServiceDeps) {
         if (patch.retry_countdown_config && patch.retry_policy === undefined)
           merged.retry_policy = 'countdown';
         if (patch.scope === 'automation' && patch.goods_owner_id === undefined) merged.goods_owner_id = null;
-        const problems = [...headers.problems, ...crossFieldProblems(merged)];
+        const problems = [
+          ...headers.problems,
+          ...filterProblemsOf(patch.filter),
+          ...crossFieldProblems(merged),
+        ];
         if (problems.length) throw new ValidationError(problems);
         if (target) assertSafe(target);
         const update: Record<string, unknown> = { updated_at: trx.fn.now() };
@@ -222,6 +240,7 @@ export function createWebhooksService(deps: ServiceDeps) {
           await buckets.reset(id, trx);
           wake = true;
         }
+        if (patch.filter !== undefined) update.filter = filterColumn(patch.filter);
         if (patch.additional_headers !== undefined)
           update.additional_headers_sealed = sealHeaders(secrets, merged.additional_headers);
         if (patch.secret_key !== undefined) update.secret_key_sealed = secrets.sealNullable(patch.secret_key);

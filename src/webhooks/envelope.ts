@@ -9,9 +9,15 @@ export interface EnvelopeSource {
   payload: Record<string, unknown>;
 }
 
-/** The JSON body every target receives; the signature covers these exact bytes. */
-export function renderEnvelope(e: EnvelopeSource): string {
-  return JSON.stringify({
+/** What every target receives, as a value: payload filters are judged against it (src/rules/filter.ts). */
+export interface Envelope {
+  event: { type: string; uuid: string; occurred_at: string; goods_owner_id: string | null };
+  payload: Record<string, unknown>;
+}
+
+/** The envelope of an event; the one place its shape is written (the send, routing, /v1/filters/evaluate). */
+export function envelopeOf(e: EnvelopeSource): Envelope {
+  return {
     event: {
       type: e.event_type,
       uuid: e.event_id,
@@ -19,7 +25,12 @@ export function renderEnvelope(e: EnvelopeSource): string {
       goods_owner_id: e.goods_owner_id,
     },
     payload: e.payload,
-  });
+  };
+}
+
+/** The JSON body every target receives; the signature covers these exact bytes. */
+export function renderEnvelope(e: EnvelopeSource): string {
+  return JSON.stringify(envelopeOf(e));
 }
 
 export type WebhookAuth =

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FILTER_MESSAGES } from '../../src/rules/filter';
 // @ts-expect-error -- a plain .mjs script (no types)
 import { installedSchemathesis } from '../../scripts/setup-schemathesis.mjs';
 
@@ -58,6 +59,18 @@ describe('fuzz hooks: documented refusals of schema-valid requests', () => {
       'must not contain unpaired UTF-16 surrogates (such as \\ud800)',
     ],
     ['PUT /v1/recurring-jobs/{job_type}', 'shift', 'must be shorter than period (1h); "minimal" is 5m'],
+    ['POST /v1/webhooks', 'filter.status', 'is not a filter path: dot-separated names starting with …'],
+    ['PATCH /v1/webhooks/{id}', 'filter.$and.1.payload.status.$gt', 'must be a number or a string'],
+    ['PATCH /v1/webhooks/{id}', 'filter.payload.a.$regex', 'is not a known operator ($eq, $ne, …)'],
+    ['POST /v1/webhooks', 'filter', 'is a filter of 9000 bytes serialized; at most 8192 (8 KiB) are allowed'],
+    ['POST /v1/webhooks', 'filter.payload.n', 'is a number that cannot be represented exactly (…)'],
+    ['POST /v1/filters/evaluate', 'filter.$not.$or', 'must be a non-empty array of filters'],
+    [
+      'POST /v1/filters/evaluate',
+      'filter.$and.0.$or.0.$not.$not.$not',
+      'nests a filter more than 8 levels deep',
+    ],
+    ['POST /v1/filters/evaluate', 'event.payload.a', 'must not contain unpaired UTF-16 surrogates (…)'],
     [
       'POST /v1/webhooks',
       'additional_headers.__proto__',
@@ -71,6 +84,12 @@ describe('fuzz hooks: documented refusals of schema-valid requests', () => {
     ['POST /v1/events', 'type', 'must not be empty'],
     ['POST /v1/accounts', 'name', 'must not be empty'],
     ['PUT /v1/recurring-jobs/{job_type}', 'period', 'must be shorter than period (1h)'],
+    // A filter's reasons on another field, and other reasons on the filter.
+    ['POST /v1/webhooks', 'name', 'must be a string'],
+    ['POST /v1/webhooks', 'filter', 'must be a JSON object'],
+    ['POST /v1/webhooks', 'filter.payload.a', 'must be a string longer than 3'],
+    ['POST /v1/filters/evaluate', 'event.type', 'is not a catalogue event type (GET /v1/event-types)'],
+    ['POST /v1/events', 'filter.status', 'is not a filter path: …'],
   ];
 
   it('accepts each documented rule on its operation and field, and nothing else', () => {
@@ -79,5 +98,13 @@ describe('fuzz hooks: documented refusals of schema-valid requests', () => {
     not.forEach(([, path, message], i) =>
       expect(verdicts[documented.length + i], `${path} | ${message}`).toEqual([{ path, message }]),
     );
+  });
+
+  it("lets every message of the filter rule through on a filter's paths, on every operation that takes one", () => {
+    const messages = Object.values(FILTER_MESSAGES).map((m) => (typeof m === 'function' ? m(9000) : m));
+    const cases = ['POST /v1/webhooks', 'PATCH /v1/webhooks/{id}', 'POST /v1/filters/evaluate'].flatMap(
+      (label) => messages.map((m): [string, string, string] => [label, 'filter.$or.0.payload.a', m]),
+    );
+    expect(undocumented(cases)).toEqual(cases.map(() => []));
   });
 });

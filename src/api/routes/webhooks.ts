@@ -46,6 +46,7 @@ export function presentWebhook(w: WebhookRow, secrets: SecretBox) {
     disabled_reason: w.disabled_reason,
     ordering: w.ordering,
     rate_limit: w.rate_limit,
+    filter: w.filter,
     created_at: toIso(w.created_at) as string,
     updated_at: toIso(w.updated_at) as string,
   };

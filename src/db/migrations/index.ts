@@ -8,6 +8,7 @@ import * as m005 from './005_sealed_webhook_headers';
 import * as m006 from './006_api_key_last_used';
 import * as m007 from './007_delivery_controls';
 import * as m008 from './008_rate_buckets';
+import * as m009 from './009_webhook_filters';
 
 export type { MigrationContext } from './context';
 
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '006_api_key_last_used': m006,
   '007_delivery_controls': m007,
   '008_rate_buckets': m008,
+  '009_webhook_filters': m009,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
