@@ -271,10 +271,12 @@ describe.each(testDatabaseKinds())('payload filters on %s', (kind) => {
 
     it('reads the payload only for an event that a webhook with a filter would otherwise take', async () => {
       const planner = createDeliveryPlanner({ db: tdb.db, temporal: stack.env.client });
-      /** The statements one routing runs. */
+      /** The statements one routing runs (those bound to the event's id: the worker shares the db). */
       const routed = async (eventId: string) => {
         const sql: string[] = [];
-        const log = (q: { sql: string }) => sql.push(q.sql);
+        const log = (q: { sql: string; bindings?: unknown[] }) => {
+          if (q.bindings?.includes(eventId)) sql.push(q.sql);
+        };
         tdb.db.on('query', log);
         try {
           const routing = await planner.route(accountId, eventId);
