@@ -5,6 +5,7 @@ import { createChannelsService } from './channels';
 import { createWebhooksService } from './webhooks';
 import { createEventsService } from './events';
 import { createDeliveriesService } from './deliveries';
+import { createRetentionService } from './retention';
 
 export type { ServiceDeps } from './deps';
 
@@ -19,6 +20,7 @@ export function createServices(deps: ServiceDeps) {
     events: createEventsService(deps),
     deliveries: createDeliveriesService(deps, webhooks),
     channels: createChannelsService(deps),
+    retention: createRetentionService(deps),
   };
 }
 

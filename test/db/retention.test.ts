@@ -13,7 +13,9 @@ import {
   type PurgeCounts,
   type PurgeStepInput,
 } from '../../src/workflows/retention/contract';
+import { SecretBox } from '../../src/secrets';
 import { createTestDb, testDatabaseKinds, type TestDb } from '../support/db';
+import { insertWebhook } from '../support/fixtures';
 
 const H = 3_600_000;
 const NOW = Date.now();
@@ -26,6 +28,7 @@ type Fate = 'gone' | 'kept';
 
 describe.each(testDatabaseKinds())('retention purge on %s', (kind) => {
   let tdb: TestDb;
+  const secrets = new SecretBox('retention-test-secret');
   /** What each row's test expects, by table: row key → fate. */
   let fates: Record<string, Map<string, Fate>>;
 
@@ -45,20 +48,16 @@ describe.each(testDatabaseKinds())('retention purge on %s', (kind) => {
     (fates[table] ??= new Map()).set(key, fate);
   };
 
+  /** Each account's two webhooks, a and b. */
+  const webhooks = new Map<string, string>();
   async function account(id: string) {
     await tdb.db('accounts').insert({ id, name: id });
-    await tdb.db('webhooks').insert(
-      ['a', 'b'].map((w) => ({
-        id: `${id}_whk_${w}`,
-        account_id: id,
-        event_type: '*',
-        target_url: 'https://example.com/hooks',
-        scope: 'automation',
-        retry_policy: 'none',
-        max_attempts: 1,
-        timeout: '10s',
-      })),
-    );
+    for (const w of ['a', 'b']) {
+      webhooks.set(
+        `${id}/${w}`,
+        await insertWebhook(tdb.db, secrets, id, { target_url: 'https://example.com/hooks' }),
+      );
+    }
     return id;
   }
 
@@ -95,7 +94,7 @@ describe.each(testDatabaseKinds())('retention purge on %s', (kind) => {
       id,
       account_id: accountId,
       event_id: eventId,
-      webhook_id: `${accountId}_whk_${d.webhook ?? 'a'}`,
+      webhook_id: webhooks.get(`${accountId}/${d.webhook ?? 'a'}`),
       status: d.status,
       attempt_count: 2,
       workflow_id: `delivery:${eventId}:${id}`,
@@ -335,7 +334,7 @@ describe.each(testDatabaseKinds())('retention purge on %s', (kind) => {
        select 'd' || i, ?, 'e' || i, ?, case when i = ? then 'pending' else 'delivered' end, 'w' || i, ?,
               case when i = ? then null else ?::timestamptz end
          from generate_series(1, ?) i`,
-      [A, `${A}_whk_a`, n + 1, OLD, n + 1, OLD, n + 1],
+      [A, webhooks.get(`${A}/a`)!, n + 1, OLD, n + 1, OLD, n + 1],
     );
     await tdb.db.raw(
       `insert into delivery_attempts (delivery_id, number, cycle, started_at, duration_ms, status_code)
