@@ -1,12 +1,9 @@
 // What the API answers for rows retention purged: a delivery, an event and a job run that finished
 // through the real workflows are 404 once a purgeRetention run has passed; pending ones stay.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_QUEUE } from '../../src/constants';
 import { startWorkflow } from '../../src/temporal/workflowStart';
 import { purgeRetentionStart, type PurgeRetentionResult } from '../../src/workflows/retention/contract';
-import type { TestApp } from '../support/app';
-import type { TestDb } from '../support/db';
 import { testDatabaseKinds } from '../support/db';
 import { insertDelivery } from '../support/fixtures';
 import { startDeliveryStack, type DeliveryStack } from '../support/stack';
@@ -14,19 +11,15 @@ import { waitUntil } from '../support/waitUntil';
 
 describe.each(testDatabaseKinds())('purged rows through the API on %s', (kind) => {
   let stack: DeliveryStack;
-  let env: TestWorkflowEnvironment;
-  let app: TestApp;
-  let tdb: TestDb;
-
   beforeAll(async () => {
     stack = await startDeliveryStack(kind, { secret: 'retention-api-test-secret' });
-    ({ env, app, tdb } = stack);
   });
   afterAll(async () => {
     await stack?.close();
   });
 
   it('GET of a purged delivery, event or job run answers 404; pending ones are still there', async () => {
+    const { env, app, tdb } = stack;
     const account = (await app.call('POST', '/v1/accounts', { body: { name: 'retention' } })).body;
     const key = account.api_key as string;
     const get = (path: string) => app.call('GET', path, { key });
