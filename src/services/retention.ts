@@ -11,7 +11,7 @@ import {
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
 import { TASK_QUEUE } from '../constants';
-import { parseDuration } from '../rules/duration';
+import { formatDuration, parseDuration } from '../rules/duration';
 import { upsertSchedule } from '../temporal/schedules';
 import {
   purgeRetentionAction,
@@ -74,16 +74,41 @@ export function syncRetentionSchedule(
   });
 }
 
+/** How long Temporal keeps a closed workflow of the client's namespace (its retention), in ms. */
+async function namespaceRetentionMs(temporal: Client): Promise<number | undefined> {
+  const { config } = await temporal.workflowService.describeNamespace({
+    namespace: temporal.options.namespace,
+  });
+  const ttl = config?.workflowExecutionRetentionTtl;
+  return ttl ? Number(String(ttl.seconds ?? 0)) * 1_000 : undefined;
+}
+
 export function createRetentionService(deps: Pick<ServiceDeps, 'temporal' | 'config' | 'logger'>) {
+  const { temporal, config, logger } = deps;
   return {
-    /** Start-up: the schedule as SWITCHYARD_RETENTION asks for it. */
+    /**
+     * Start-up: the schedule as SWITCHYARD_RETENTION asks for it. Warns when Temporal keeps closed
+     * workflows as long or longer: a purged event's id sent again would find the deterministic
+     * workflow ids of its deliveries still taken by their closed runs, and those deliveries would
+     * not start (README, Retention).
+     */
     async reconcileSchedule(): Promise<'created' | 'updated' | 'unchanged'> {
-      const retentionMs = parseDuration(deps.config.SWITCHYARD_RETENTION);
-      const outcome = await syncRetentionSchedule(deps.temporal, { retentionMs, taskQueue: TASK_QUEUE });
-      deps.logger.info(
-        { scheduleId: RETENTION_SCHEDULE_ID, retention: deps.config.SWITCHYARD_RETENTION, outcome },
+      const retentionMs = parseDuration(config.SWITCHYARD_RETENTION);
+      const outcome = await syncRetentionSchedule(temporal, { retentionMs, taskQueue: TASK_QUEUE });
+      const retention = config.SWITCHYARD_RETENTION;
+      logger.info(
+        { scheduleId: RETENTION_SCHEDULE_ID, retention, outcome },
         'retention schedule reconciled with Temporal',
       );
+      const kept = await namespaceRetentionMs(temporal).catch(() => undefined);
+      if (kept !== undefined && kept >= retentionMs) {
+        logger.warn(
+          { namespace: temporal.options.namespace, namespaceRetention: formatDuration(kept), retention },
+          'Temporal keeps closed workflows at least as long as SWITCHYARD_RETENTION: an event id sent again ' +
+            'after its event was purged would not be delivered while Temporal still holds its old runs; ' +
+            'make the namespace retention shorter (README, Retention)',
+        );
+      }
       return outcome;
     },
   };

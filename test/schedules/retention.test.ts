@@ -5,11 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { TASK_QUEUE } from '../../src/constants';
 import { start, type Running } from '../../src/runtime';
-import { syncRetentionSchedule } from '../../src/services/retention';
+import { createRetentionService, syncRetentionSchedule } from '../../src/services/retention';
+import type { Logger } from '../../src/logger';
 import { installRuntime } from '../../src/worker';
 import { RETENTION_SCHEDULE_ID, type PurgeRetentionResult } from '../../src/workflows/retention/contract';
 import { SecretBox } from '../../src/secrets';
@@ -116,6 +117,34 @@ describe.each(testDatabaseKinds())('the retention schedule, %s', (kind) => {
     expect(retentionOf(paused)).toBe(2 * S);
     await handle().unpause();
     expect(await syncRetentionSchedule(dev.client, target)).toBe('updated');
+  });
+
+  it('warns when the namespace keeps closed workflows as long as SWITCHYARD_RETENTION or longer', async () => {
+    // The dev server's namespace keeps them for a day.
+    const logged = async (retention: string) => {
+      const logger = { info: vi.fn(), warn: vi.fn() };
+      const service = createRetentionService({
+        temporal: dev.client,
+        config: loadConfig({ SWITCHYARD_RETENTION: retention }),
+        logger: logger as unknown as Logger,
+      });
+      await service.reconcileSchedule();
+      return logger;
+    };
+    const short = await logged('1d');
+    expect(short.warn).toHaveBeenCalledWith(
+      { namespace: 'default', namespaceRetention: '1d', retention: '1d' },
+      expect.stringMatching(/^Temporal keeps closed workflows at least as long as SWITCHYARD_RETENTION/),
+    );
+    const long = await logged('2d');
+    expect(long.warn).not.toHaveBeenCalled();
+    expect(long.info).toHaveBeenCalledWith(
+      { scheduleId: RETENTION_SCHEDULE_ID, retention: '2d', outcome: 'updated' },
+      'retention schedule reconciled with Temporal',
+    );
+    expect(await syncRetentionSchedule(dev.client, { retentionMs: S, taskQueue: TASK_QUEUE })).toBe(
+      'updated',
+    );
   });
 
   it('triggered, it runs purgeRetention, which purges what finished longer ago than the retention and nothing pending', async () => {
