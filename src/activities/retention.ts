@@ -82,7 +82,11 @@ export function createRetentionActivities(deps: Pick<ActivityDeps, 'db' | 'logge
         ctx.cancellationSignal.throwIfAborted();
         await nextTurn();
       }
-      logger.info({ step: input.step, cutoff: input.cutoff, ...progress.counts }, 'retention step done');
+      // This step's own counts (the deliveries step: deliveries and attempts).
+      const deleted = Object.fromEntries(
+        Object.entries(progress.counts).filter(([kind, n]) => n > 0 || kind === input.step),
+      );
+      logger.info({ step: input.step, cutoff: input.cutoff, deleted }, 'retention step done');
       return progress.counts;
     },
   };
