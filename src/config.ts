@@ -1,9 +1,20 @@
 import { z } from 'zod';
+import { durationSchema, parseDuration } from './rules/duration';
+import { DEFAULT_RETENTION, MIN_RETENTION_MS } from './rules/retention';
 import { parseOutboundSink } from './rules/urlSafety';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+// A malformed value gets only durationSchema's message: the bound is judged on well-formed values.
+const retention = durationSchema.refine((s) => {
+  try {
+    return parseDuration(s) >= MIN_RETENTION_MS;
+  } catch {
+    return true;
+  }
+}, 'must be at least 1s');
 
 const port = z.coerce
   .number({ message: 'must be a port number' })
@@ -58,6 +69,9 @@ export const envSchema = z.object({
     .min(0, 'must be a whole number from 0 to 16')
     .max(16, 'must be a whole number from 0 to 16')
     .optional(),
+  // Finished deliveries, settled events, finished job runs and sent notifications older than this are
+  // purged by the daily `switchyard-retention` Schedule (src/workflows/retention).
+  SWITCHYARD_RETENTION: retention.default(DEFAULT_RETENTION),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SWITCHYARD_PUBLIC_URL: z.string().url().optional(),
 });

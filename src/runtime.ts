@@ -217,6 +217,9 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
       void services.channels
         .reconcileAll()
         .catch((err) => logger.error({ err }, 'channel automation reconciliation failed'));
+      void services.retention
+        .reconcileSchedule()
+        .catch((err) => logger.error({ err }, 'retention schedule reconciliation failed'));
       // An event stored just before a crash, whose deliveries or fan-out never started, is dispatched here.
       const sweep = () =>
         services.events.redispatchStranded().then(

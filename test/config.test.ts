@@ -15,6 +15,7 @@ describe('configuration', () => {
       SWITCHYARD_DATA_DIR: '.data',
       SWITCHYARD_ALLOW_PRIVATE_TARGETS: false,
       LOG_LEVEL: 'info',
+      SWITCHYARD_RETENTION: '30d',
     });
     expect(config.SWITCHYARD_DIRECT_START_MAX).toBeUndefined(); // chosen by the process's roles
   });
@@ -39,6 +40,11 @@ describe('configuration', () => {
     ['SWITCHYARD_OUTBOUND_SINK', '127.0.0.1'],
     ['SWITCHYARD_DIRECT_START_MAX', '17'],
     ['SWITCHYARD_DIRECT_START_MAX', '1.5'],
+    ['SWITCHYARD_RETENTION', '30'],
+    ['SWITCHYARD_RETENTION', '0s'],
+    ['SWITCHYARD_RETENTION', '1.5d'],
+    ['SWITCHYARD_RETENTION', '-1d'],
+    ['SWITCHYARD_RETENTION', '99999999999999999d'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     try {
       loadConfig({ [name]: value });
@@ -57,6 +63,8 @@ describe('configuration', () => {
     ['TEMPORAL_ADDRESS', 'temporal:7233', 'temporal:7233'],
     ['SMTP_URL', 'smtp://mail:25', 'smtp://mail:25'],
     ['SWITCHYARD_OUTBOUND_SINK', '127.0.0.1:9999', '127.0.0.1:9999'],
+    ['SWITCHYARD_RETENTION', '1s', '1s'],
+    ['SWITCHYARD_RETENTION', '90d', '90d'],
   ])('accepts %s=%s', (name, value, parsed) => {
     expect(loadConfig({ [name]: value })[name as keyof ReturnType<typeof loadConfig>]).toBe(parsed);
   });

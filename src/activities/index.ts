@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createDeliveryActivities } from './webhooks';
 import { createChannelActivities } from './channels';
+import { createRetentionActivities } from './retention';
 
 export type { ActivityDeps } from './deps';
 
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     async noop(): Promise<void> {},
     ...createDeliveryActivities(deps),
     ...createChannelActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { paginate, type Page } from '../db/paginate';
+import { purgeBatch } from '../db/purge';
 import type { AttemptRow } from './deliveryAttempts';
 import type { EventRow } from './events';
 import type { WebhookRow } from './webhooks';
@@ -385,6 +386,25 @@ export function createDeliveriesRepository(db: Db) {
 
     async scheduleRetry(id: string, nextAttemptAt: Date): Promise<void> {
       await db('deliveries').where({ id }).update({ status: 'pending', next_attempt_at: nextAttemptAt });
+    },
+
+    /**
+     * Retention: deletes up to `limit` deliveries that finished (delivered, failed or cancelled)
+     * before `cutoff`, oldest first, with their attempts, in one statement. A pending delivery is
+     * never touched, nor one resent (pending again) while the statement ran.
+     */
+    async purgeFinished(cutoff: Date, limit: number): Promise<{ deliveries: number; attempts: number }> {
+      const { rows, children } = await purgeBatch(db, {
+        table: 'deliveries',
+        alias: 'd',
+        key: ['id'],
+        where: `d.status in ('delivered', 'failed', 'cancelled') and d.finished_at < ?`,
+        bindings: [cutoff],
+        orderBy: 'd.finished_at',
+        limit,
+        children: [{ table: 'delivery_attempts', column: 'delivery_id' }],
+      });
+      return { deliveries: rows, attempts: children[0] ?? 0 };
     },
 
     /** Ends a delivery without success; `conn` writes inside a caller's transaction. */

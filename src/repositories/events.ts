@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { paginate, type Page } from '../db/paginate';
+import { purgeBatch } from '../db/purge';
 import { newId } from '../ids';
 import type { WebhookRow } from './webhooks';
 
@@ -46,6 +47,12 @@ export type NewEvent = Omit<
   payload: string;
   ordering_key?: string | null;
 };
+
+/** An `ordering_keys` counter row's key: where a retention walk over the counters stands. */
+export interface OrderingKeyRef {
+  accountId: string;
+  orderingKey: string;
+}
 
 /** A page of an account's events (test events left out), optionally of one type or goods owner. */
 export interface EventListQuery {
@@ -142,6 +149,62 @@ export function createEventsRepository(db: Db) {
          delete from events where account_id = ? and id = ?`,
         [accountId, id, accountId, id],
       );
+    },
+
+    /**
+     * Retention: deletes up to `limit` events accepted before `cutoff` that are dispatched (an
+     * undispatched event is work still to do) and have no delivery left, oldest first. Deliveries
+     * are purged before their events, each once it has finished before the cutoff, so an event goes
+     * once all its deliveries have finished and gone (an event that matched no webhook, at once).
+     */
+    async purgeSettled(cutoff: Date, limit: number): Promise<number> {
+      const { rows } = await purgeBatch(db, {
+        table: 'events',
+        alias: 'e',
+        key: ['account_id', 'id'],
+        where: `e.dispatched_at is not null and e.created_at < ?
+                and not exists (select 1 from deliveries d where d.account_id = e.account_id and d.event_id = e.id)`,
+        bindings: [cutoff],
+        orderBy: 'e.created_at',
+        limit,
+      });
+      return rows;
+    },
+
+    /**
+     * Retention: looks at the next `limit` ordering-key counters after `after` (key order) and
+     * deletes those whose key has no event of its account left; `next` is where the next batch
+     * starts, null when this one reached the end. One statement, safe against an event of the key
+     * accepted meanwhile: that acceptance bumps the counter, and a counter whose `last_seq` is not
+     * what this statement read is kept (the new event is invisible to its check). Restarting a
+     * key's count is harmless once none of its events remains: lanes only compare seqs of events
+     * that exist.
+     */
+    async purgeUnusedOrderingKeys(
+      after: OrderingKeyRef | null,
+      limit: number,
+    ): Promise<{ deleted: number; next: OrderingKeyRef | null }> {
+      const { rows } = (await db.raw(
+        `with candidate as (
+           select account_id, ordering_key, last_seq from ordering_keys
+            ${after ? 'where (account_id, ordering_key) > (?, ?)' : ''}
+            order by account_id, ordering_key limit ?
+         ), gone as (
+           delete from ordering_keys k using candidate c
+            where k.account_id = c.account_id and k.ordering_key = c.ordering_key and k.last_seq = c.last_seq
+              and not exists (select 1 from events e
+                               where e.account_id = c.account_id and e.ordering_key = c.ordering_key)
+           returning 1
+         ), last as (
+           select account_id, ordering_key from candidate order by account_id desc, ordering_key desc limit 1
+         )
+         select (select count(*) from gone)::int as deleted, (select count(*) from candidate)::int as seen,
+                (select account_id from last) as account_id, (select ordering_key from last) as ordering_key`,
+        [...(after ? [after.accountId, after.orderingKey] : []), limit],
+      )) as { rows: Array<{ deleted: number; seen: number; account_id: string; ordering_key: string }> };
+      const row = rows[0]!;
+      const next = row.seen < limit ? null : { accountId: row.account_id, orderingKey: row.ordering_key };
+      return { deleted: row.deleted, next };
     },
 
     async list(accountId: string, q: EventListQuery): Promise<Page<EventRow>> {

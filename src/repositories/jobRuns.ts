@@ -2,6 +2,7 @@
 // runs), by the createJobRuns activity (emergency and recurring runs) and by attemptJobRun.
 import type { Db } from '../db/knex';
 import { paginate, type Page } from '../db/paginate';
+import { purgeBatch } from '../db/purge';
 import type { JobRunOutcome, JobRunStatus, JobTrigger } from '../workflows/channels/contract';
 
 export interface JobRunRow {
@@ -195,6 +196,23 @@ export function createJobRunsRepository(db: Db) {
               }
             : {}),
         });
+    },
+
+    /**
+     * Retention: deletes up to `limit` runs that finished (succeeded or failed) before `cutoff`,
+     * oldest first. A pending or running run is never touched.
+     */
+    async purgeFinished(cutoff: Date, limit: number): Promise<number> {
+      const { rows } = await purgeBatch(db, {
+        table: 'job_runs',
+        alias: 'r',
+        key: ['id'],
+        where: `r.status in ('succeeded', 'failed') and r.finished_at < ?`,
+        bindings: [cutoff],
+        orderBy: 'r.finished_at',
+        limit,
+      });
+      return rows;
     },
 
     /** Runs of a deleted channel still waiting out a delay fail now rather than after it. */

@@ -1,6 +1,7 @@
 // The `notifications` table: one row type and the SQL that reads and writes it.
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
+import { purgeBatch } from '../db/purge';
 
 export type NotificationKind = 'delivery_failed' | 'webhook_disabled';
 
@@ -40,6 +41,26 @@ export function createNotificationsRepository(db: Db) {
 
     async markSendFailed(id: string, error: string): Promise<void> {
       await db('notifications').where({ id }).update({ status: 'send_failed', error });
+    },
+
+    /**
+     * Retention: deletes up to `limit` notifications recorded before `cutoff` whose mail is over:
+     * sent, or refused by the SMTP server (nothing sends it again). `recorded` is over too when no
+     * SMTP server is configured (`mailing: false`: recording is all that happens); with one, it is
+     * a mail still on its way, and stays.
+     */
+    async purgeFinished(cutoff: Date, limit: number, opts: { mailing: boolean }): Promise<number> {
+      const statuses = opts.mailing ? "'sent', 'send_failed'" : "'sent', 'send_failed', 'recorded'";
+      const { rows } = await purgeBatch(db, {
+        table: 'notifications',
+        alias: 'n',
+        key: ['id'],
+        where: `n.status in (${statuses}) and n.created_at < ?`,
+        bindings: [cutoff],
+        orderBy: 'n.created_at',
+        limit,
+      });
+      return rows;
     },
   };
 }

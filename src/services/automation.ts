@@ -5,7 +5,6 @@
  * call the same functions.
  */
 import {
-  ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   WorkflowNotFoundError,
@@ -17,6 +16,7 @@ import {
 import { SEARCH_ATTRIBUTES } from '../constants';
 import { durationMs } from '../rules/duration';
 import { betaInterval, catchupWindowMs, stableInterval, type Interval } from '../rules/schedules';
+import { upsertSchedule } from '../temporal/schedules';
 import { signalWithStartWorkflow } from '../temporal/workflowStart';
 import {
   channelIds,
@@ -176,28 +176,10 @@ export function createAutomation(temporal: Client, opts: AutomationOptions) {
       }
     }
     const options = scheduleOptions(target, await startOptions());
-    let description: ScheduleDescription | undefined;
-    try {
-      description = await handle.describe();
-    } catch (err) {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    }
-    if (!description) {
-      try {
-        await temporal.schedule.create(options);
-        return 'created';
-      } catch (err) {
-        if (!(err instanceof ScheduleAlreadyRunning)) throw err; // a concurrent reconcile won
-      }
-    } else if (matches(description, target)) {
-      return 'unchanged';
-    }
-    const { scheduleId: _id, ...update } = options;
-    await handle.update<RecurringJobWorkflow>(() => ({
-      ...update,
-      state: { paused: target.paused, note: options.state?.note },
-    }));
-    return 'updated';
+    return upsertSchedule(temporal, options, {
+      matches: (d) => matches(d, target),
+      state: () => ({ paused: target.paused, note: options.state?.note }),
+    });
   }
 
   /** Starts, re-periods or stops one watchdog. signalWithStart makes the start idempotent. */

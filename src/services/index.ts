@@ -6,6 +6,7 @@ import { createWebhooksService } from './webhooks';
 import { createEventsService } from './events';
 import { createDeliveriesService } from './deliveries';
 import { createFiltersService } from './filters';
+import { createRetentionService } from './retention';
 
 export type { ServiceDeps } from './deps';
 
@@ -21,6 +22,7 @@ export function createServices(deps: ServiceDeps) {
     deliveries: createDeliveriesService(deps, webhooks),
     channels: createChannelsService(deps),
     filters: createFiltersService(),
+    retention: createRetentionService(deps),
   };
 }
 

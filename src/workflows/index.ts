@@ -5,3 +5,4 @@ export { deliverWebhook } from './webhooks/deliverWebhook';
 export { dispatchEvent } from './webhooks/dispatchEvent';
 export { deliveryLane } from './lanes/deliveryLane';
 export { runJob, webhookJob, emergencyWatchdog, recurringJob } from './channels';
+export { purgeRetention } from './retention';

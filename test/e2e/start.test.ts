@@ -143,6 +143,7 @@ describe('npm start on embedded defaults', () => {
       PORT: 'eighty',
       LOG_LEVEL: 'loud',
       DATABASE_URL: 'mysql://x',
+      SWITCHYARD_RETENTION: '0s',
     });
     expect(await bad.exited).toBe(1);
     const lines = bad.output().trim().split('\n');
@@ -151,6 +152,7 @@ describe('npm start on embedded defaults', () => {
         expect.stringMatching(/^ {2}- PORT: must be a port number$/),
         expect.stringMatching(/^ {2}- LOG_LEVEL: /),
         expect.stringMatching(/^ {2}- DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/),
+        expect.stringMatching(/^ {2}- SWITCHYARD_RETENTION: must be at least 1s$/),
       ]),
     );
   });

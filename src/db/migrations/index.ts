@@ -9,6 +9,7 @@ import * as m006 from './006_api_key_last_used';
 import * as m007 from './007_delivery_controls';
 import * as m008 from './008_rate_buckets';
 import * as m009 from './009_webhook_filters';
+import * as m010 from './010_retention';
 
 export type { MigrationContext } from './context';
 
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '007_delivery_controls': m007,
   '008_rate_buckets': m008,
   '009_webhook_filters': m009,
+  '010_retention': m010,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations).sort();

@@ -1,0 +1,1 @@
+export { purgeRetention } from './purgeRetention';
