@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES, isKnownEventType } from '../rules/eventTypes';
+import { EVENT_TYPES, isKnownEventType, isOperationalType } from '../rules/eventTypes';
 import { oneOfPattern, timestamp, timestampInput } from './common';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:~-]{1,200}$/;
@@ -25,9 +25,14 @@ export const createEventBody = z
       .string()
       .refine(isKnownEventType, 'is not a catalogue event type (GET /v1/event-types)')
       .refine((t) => t !== 'webhook.test', 'webhook.test events are sent with POST /v1/webhooks/{id}/test')
+      .refine((t) => !isOperationalType(t), 'switchyard.* events are emitted by Switchyard only')
       .meta({
-        description: 'A catalogue event type (GET /v1/event-types) other than webhook.test',
-        pattern: oneOfPattern(EVENT_TYPES.map((e) => e.type).filter((t) => t !== 'webhook.test')),
+        description:
+          'A catalogue event type (GET /v1/event-types) other than webhook.test and the operational ' +
+          'switchyard.* types, which only Switchyard emits',
+        pattern: oneOfPattern(
+          EVENT_TYPES.map((e) => e.type).filter((t) => t !== 'webhook.test' && !isOperationalType(t)),
+        ),
       }),
     goods_owner_id: z.string().min(1).max(200).nullable().optional(),
     ordering_key: orderingKey.optional(),
