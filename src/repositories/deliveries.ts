@@ -339,20 +339,27 @@ export function createDeliveriesRepository(db: Db) {
       await db('deliveries').where({ id }).update({ status: 'pending', next_attempt_at: nextAttemptAt });
     },
 
-    /** Ends a delivery without success; `conn` writes inside a caller's transaction. */
+    /**
+     * Ends a delivery without success; `conn` writes inside a caller's transaction. Answers its
+     * attempt count and last error as they stand now (undefined: no such delivery).
+     */
     async finish(
       id: string,
       f: { status: 'failed' | 'cancelled'; finishedAt: Date; lastError?: string | undefined },
       conn: Knex = db,
-    ): Promise<void> {
-      await conn('deliveries')
+    ): Promise<Pick<DeliveryRow, 'attempt_count' | 'last_error'> | undefined> {
+      const [row] = (await conn('deliveries')
         .where({ id })
         .update({
           status: f.status,
           next_attempt_at: null,
           finished_at: f.finishedAt,
           ...(f.lastError ? { last_error: f.lastError } : {}),
-        });
+        })
+        .returning(['attempt_count', 'last_error'])) as Array<
+        Pick<DeliveryRow, 'attempt_count' | 'last_error'>
+      >;
+      return row;
     },
   };
 }
