@@ -1,11 +1,14 @@
 import type { ActivityDeps } from './deps';
 import { sendSigned } from './http';
+import { createActivityOperationalEvents } from './operationalEvents';
+import { inTransaction } from '../db/afterCommit';
 import { newId } from '../ids';
 import { JOB_RUN_TIMEOUT_MS } from '../rules/jobRetry';
+import { emergencyJobStarted, jobRunFailed } from '../rules/operationalEvents';
 import { createAccountRecurringJobsRepository } from '../repositories/accountRecurringJobs';
 import { createChannelsRepository, type ChannelRow } from '../repositories/channels';
-import { createJobRunsRepository, type JobRunAnswer } from '../repositories/jobRuns';
-import { channelIds, type JobRunOutcome, type JobTrigger } from '../workflows/channels/contract';
+import { createJobRunsRepository, type JobRunAnswer, type JobRunRow } from '../repositories/jobRuns';
+import { channelIds, type JobTrigger } from '../workflows/channels/contract';
 
 export interface AttemptJobInput {
   jobRunId: string;
@@ -53,10 +56,24 @@ export function createChannelActivities(deps: ActivityDeps) {
   const channels = createChannelsRepository(db);
   const jobRuns = createJobRunsRepository(db);
   const recurringSettings = createAccountRecurringJobsRepository(db);
+  const operational = createActivityOperationalEvents(deps);
   const now = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
 
-  async function finish(id: string, outcome: JobRunOutcome, answer: Partial<JobRunAnswer>) {
-    await jobRuns.finish(id, outcome, await now(), answer);
+  async function succeed(id: string, answer: Partial<JobRunAnswer>) {
+    await jobRuns.finish(id, 'succeeded', await now(), answer);
+  }
+
+  /** The run fails for good, and switchyard.job_run.failed is recorded with it (once per run). */
+  async function fail(run: JobRunRow, answer: Partial<JobRunAnswer> & { error: string | null }) {
+    const finishedAt = await now();
+    await inTransaction(db, async (trx, after) => {
+      await jobRuns.finish(run.id, 'failed', finishedAt, answer, trx);
+      await operational.record(
+        trx,
+        after,
+        jobRunFailed({ accountId: run.account_id, occurredAt: finishedAt }, run, answer.error),
+      );
+    });
   }
 
   return {
@@ -84,7 +101,7 @@ export function createChannelActivities(deps: ActivityDeps) {
       }
       const { run, channel } = claimed;
       if (!channel) {
-        await finish(run.id, 'failed', { error: 'the channel was deleted' });
+        await fail(run, { error: 'the channel was deleted' });
         return { status: 'failed', error: 'the channel was deleted' };
       }
 
@@ -120,11 +137,11 @@ export function createChannelActivities(deps: ActivityDeps) {
       metrics.jobRuns.inc({ outcome: res.ok ? 'succeeded' : (res.errorKind ?? 'failed') });
       const answer = { status_code: res.statusCode, result: resultOf(res.responseBody) };
       if (res.ok) {
-        await finish(run.id, 'succeeded', { ...answer, error: null });
+        await succeed(run.id, { ...answer, error: null });
         return { status: 'succeeded', error: null };
       }
       if (input.retryDelayMs === null) {
-        await finish(run.id, 'failed', { ...answer, error: res.error });
+        await fail(run, { ...answer, error: res.error });
         return { status: 'failed', error: res.error };
       }
       await jobRuns.recordRetry(
@@ -156,7 +173,30 @@ export function createChannelActivities(deps: ActivityDeps) {
           origin: `${input.origin}:${c.id}`,
         };
       });
-      const stored = await jobRuns.insertOnce(rows);
+      // An emergency run and its switchyard.emergency_job.started are created together, once
+      // (a retried activity finds its run by origin, and the event by the run's id).
+      const stored = await inTransaction(db, async (trx, after) => {
+        const runs = await jobRuns.insertOnce(rows, trx);
+        if (input.trigger !== 'emergency') return runs;
+        const at = await now();
+        for (const run of runs) {
+          const lastSuccess = await jobRuns.lastWebhookSuccess(run.channel_id, input.jobType, trx);
+          await operational.record(
+            trx,
+            after,
+            emergencyJobStarted(
+              { accountId: input.accountId, occurredAt: at },
+              {
+                job_run_id: run.id,
+                channel_id: run.channel_id,
+                job_type: input.jobType,
+                last_success_at: lastSuccess ? lastSuccess.toISOString() : null,
+              },
+            ),
+          );
+        }
+        return runs;
+      });
       logger.debug({ ...input, runs: stored.length }, 'job runs created');
       return {
         runs: stored.map((r) => ({ jobRunId: r.id, channelId: r.channel_id })),

@@ -407,13 +407,16 @@ export function createDeliveriesRepository(db: Db) {
       return { deliveries: rows, attempts: children[0] ?? 0 };
     },
 
-    /** Ends a delivery without success; `conn` writes inside a caller's transaction. */
+    /**
+     * Ends a delivery without success; `conn` writes inside a caller's transaction. Answers its
+     * attempt count and last error as they stand now (undefined: no such delivery).
+     */
     async finish(
       id: string,
       f: { status: 'failed' | 'cancelled'; finishedAt: Date; lastError?: string | undefined },
       conn: Knex = db,
-    ): Promise<void> {
-      await conn('deliveries')
+    ): Promise<Pick<DeliveryRow, 'attempt_count' | 'last_error'> | undefined> {
+      const [row] = (await conn('deliveries')
         .where({ id })
         .update({
           status: f.status,
@@ -421,7 +424,11 @@ export function createDeliveriesRepository(db: Db) {
           waiting: null,
           finished_at: f.finishedAt,
           ...(f.lastError ? { last_error: f.lastError } : {}),
-        });
+        })
+        .returning(['attempt_count', 'last_error'])) as Array<
+        Pick<DeliveryRow, 'attempt_count' | 'last_error'>
+      >;
+      return row;
     },
   };
 }

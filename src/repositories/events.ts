@@ -77,8 +77,8 @@ export function createEventsRepository(db: Db) {
    * counter row's lock makes concurrent acceptances of one key commit in seq order. A replay
    * (id taken) uses up a seq; lanes need order, not consecutive numbers.
    */
-  async function insertOrdered(row: NewEvent, key: string): Promise<EventRow | undefined> {
-    const { rows } = (await db.raw(
+  async function insertOrdered(row: NewEvent, key: string, conn: Knex): Promise<EventRow | undefined> {
+    const { rows } = (await conn.raw(
       `with k as (
          insert into ordering_keys (account_id, ordering_key, last_seq) values (?, ?, 1)
          on conflict (account_id, ordering_key) do update set last_seq = ordering_keys.last_seq + 1
@@ -107,10 +107,13 @@ export function createEventsRepository(db: Db) {
   }
 
   return {
-    /** Inserts the event unless its id is taken; undefined when it was (an idempotent replay). */
-    async insertIfNew(row: NewEvent): Promise<EventRow | undefined> {
-      if (row.ordering_key) return insertOrdered(row, row.ordering_key);
-      const inserted = (await db('events')
+    /**
+     * Inserts the event unless its id is taken; undefined when it was (an idempotent replay).
+     * `conn` writes inside a caller's transaction (an operational event, with its cause).
+     */
+    async insertIfNew(row: NewEvent, conn: Knex = db): Promise<EventRow | undefined> {
+      if (row.ordering_key) return insertOrdered(row, row.ordering_key, conn);
+      const inserted = (await conn('events')
         .insert({ ...row, message_id: newId('msg') })
         .onConflict(['account_id', 'id'])
         .ignore()

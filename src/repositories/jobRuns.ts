@@ -122,13 +122,15 @@ export function createJobRunsRepository(db: Db) {
         });
     },
 
+    /** Ends a run; `conn` writes inside a caller's transaction. */
     async finish(
       id: string,
       outcome: JobRunOutcome,
       finishedAt: Date,
       answer: Partial<JobRunAnswer>,
+      conn: Db = db,
     ): Promise<void> {
-      await db('job_runs')
+      await conn('job_runs')
         .where({ id })
         .update({ status: outcome, finished_at: finishedAt, next_attempt_at: null, ...answer });
     },
@@ -160,9 +162,10 @@ export function createJobRunsRepository(db: Db) {
     /** Inserts runs keyed by `origin`, keeping the ones a previous try made; returns them all. */
     async insertOnce(
       runs: Array<NewJobRun & { origin: string }>,
+      conn: Db = db,
     ): Promise<Array<Pick<JobRunRow, 'id' | 'channel_id'>>> {
-      await db('job_runs').insert(runs).onConflict('origin').ignore();
-      return (await db('job_runs')
+      await conn('job_runs').insert(runs).onConflict('origin').ignore();
+      return (await conn('job_runs')
         .whereIn(
           'origin',
           runs.map((r) => r.origin),
@@ -215,11 +218,21 @@ export function createJobRunsRepository(db: Db) {
       return rows;
     },
 
-    /** Runs of a deleted channel still waiting out a delay fail now rather than after it. */
-    async failPending(channelId: string, error: string, trx: Db): Promise<void> {
-      await trx('job_runs')
+    /** Runs of a deleted channel still waiting out a delay fail now rather than after it; answers them. */
+    async failPending(channelId: string, error: string, trx: Db): Promise<JobRunRow[]> {
+      return (await trx('job_runs')
         .where({ channel_id: channelId, status: 'pending' })
-        .update({ status: 'failed', error, finished_at: trx.fn.now() });
+        .update({ status: 'failed', error, finished_at: trx.fn.now() })
+        .returning('*')) as JobRunRow[];
+    },
+
+    /** When a webhook job of this channel and type last succeeded; null: never. */
+    async lastWebhookSuccess(channelId: string, jobType: string, conn: Db = db): Promise<Date | null> {
+      const row = (await conn('job_runs')
+        .where({ channel_id: channelId, job_type: jobType, trigger: 'webhook', status: 'succeeded' })
+        .max({ at: 'finished_at' })
+        .first()) as { at: Date | string | null } | undefined;
+      return row?.at ? new Date(row.at) : null;
     },
   };
 }

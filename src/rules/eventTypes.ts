@@ -1,9 +1,18 @@
 /**
- * The event-type catalogue (OMS events of seed 001, WMS order events of seed 002, webhook.test)
- * and subscription-pattern matching.
+ * The event-type catalogue (OMS events of seed 001, WMS order events of seed 002, webhook.test,
+ * and the operational events Switchyard emits itself) and subscription-pattern matching.
  */
 
-export type EventGroup = 'package' | 'shipment' | 'transfer' | 'stock_location' | 'order' | 'webhook';
+export type EventGroup =
+  'package' | 'shipment' | 'transfer' | 'stock_location' | 'order' | 'webhook' | 'switchyard';
+
+/** The group of operational events: only Switchyard emits them (POST /v1/events refuses them). */
+export const OPERATIONAL_PREFIX = 'switchyard.';
+
+/** Is this an operational event type (`switchyard.*`)? */
+export function isOperationalType(type: string): boolean {
+  return type.startsWith(OPERATIONAL_PREFIX);
+}
 
 export interface EventTypeInfo {
   type: string;
@@ -89,6 +98,30 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = Object.freeze([
     group: 'webhook',
     description: 'A test delivery, sent only to the webhook under test (POST /v1/webhooks/{id}/test).',
   },
+  {
+    type: 'switchyard.delivery.failed',
+    group: 'switchyard',
+    description:
+      'Emitted by Switchyard when a delivery fails for good: {delivery_id, event_id, event_type, webhook_id, attempts, last_error}.',
+  },
+  {
+    type: 'switchyard.webhook.disabled',
+    group: 'switchyard',
+    description:
+      'Emitted by Switchyard when it disables a webhook (410 Gone, or five days of failures): {webhook_id, reason}.',
+  },
+  {
+    type: 'switchyard.job_run.failed',
+    group: 'switchyard',
+    description:
+      'Emitted by Switchyard when a job run fails for good: {job_run_id, channel_id, job_type, trigger, error}.',
+  },
+  {
+    type: 'switchyard.emergency_job.started',
+    group: 'switchyard',
+    description:
+      'Emitted by Switchyard when an emergency run starts because no webhook job succeeded for one period: {job_run_id, channel_id, job_type, last_success_at}.',
+  },
 ]);
 
 const BY_TYPE = new Map(EVENT_TYPES.map((e) => [e.type, e]));
@@ -132,10 +165,12 @@ export function validPatterns(): string[] {
  *
  * `*` deliberately does NOT match `webhook.test`: a test is addressed to one webhook (the one under
  * test), and a catch-all subscriber of the same account must not receive other webhooks' tests.
- * A webhook that asks for them explicitly (`webhook.test` or `webhook.*`) still matches.
+ * Nor does it match the operational events (`switchyard.*`): they reach only webhooks that ask for
+ * them. A webhook that asks explicitly (`webhook.test`, `webhook.*`, `switchyard.*`, an exact
+ * `switchyard.` type) still matches.
  */
 export function matchesPattern(pattern: string, type: string): boolean {
-  if (pattern === '*') return !type.startsWith('webhook.');
+  if (pattern === '*') return !type.startsWith('webhook.') && !isOperationalType(type);
   if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
   return pattern === type;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES, isKnownEventType } from '../rules/eventTypes';
+import { EVENT_TYPES, isKnownEventType, isOperationalType } from '../rules/eventTypes';
 import { oneOfPattern, timestamp, timestampInput } from './common';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:~-]{1,200}$/;
@@ -19,16 +19,30 @@ const orderingKey = z
   });
 
 /** The fields of a posted event that its envelope is made of (also POST /v1/filters/evaluate's event). */
-export const eventInput = {
-  id: eventId.optional(),
-  type: z
+/**
+ * An event's type as a client may send it: a catalogue type other than webhook.test and, unless
+ * `operational` (a filter's trial event may be one), other than the switchyard.* types only
+ * Switchyard emits.
+ */
+function eventType(operational: boolean) {
+  const allowed = (t: string) => t !== 'webhook.test' && (operational || !isOperationalType(t));
+  return z
     .string()
     .refine(isKnownEventType, 'is not a catalogue event type (GET /v1/event-types)')
     .refine((t) => t !== 'webhook.test', 'webhook.test events are sent with POST /v1/webhooks/{id}/test')
+    .refine((t) => operational || !isOperationalType(t), 'switchyard.* events are emitted by Switchyard only')
     .meta({
-      description: 'A catalogue event type (GET /v1/event-types) other than webhook.test',
-      pattern: oneOfPattern(EVENT_TYPES.map((e) => e.type).filter((t) => t !== 'webhook.test')),
-    }),
+      description: operational
+        ? 'A catalogue event type (GET /v1/event-types) other than webhook.test'
+        : 'A catalogue event type (GET /v1/event-types) other than webhook.test and the operational ' +
+          'switchyard.* types, which only Switchyard emits',
+      pattern: oneOfPattern(EVENT_TYPES.map((e) => e.type).filter(allowed)),
+    });
+}
+
+export const eventInput = {
+  id: eventId.optional(),
+  type: eventType(true),
   goods_owner_id: z.string().min(1).max(200).nullable().optional(),
   occurred_at: timestampInput.optional(),
   payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }).meta({
@@ -42,7 +56,7 @@ export const eventInput = {
 export const createEventBody = z
   .strictObject({
     id: eventInput.id,
-    type: eventInput.type,
+    type: eventType(false),
     goods_owner_id: eventInput.goods_owner_id,
     ordering_key: orderingKey.optional(),
     occurred_at: eventInput.occurred_at,

@@ -30,7 +30,7 @@ const eventTypePattern = z
   .meta({
     description:
       'A catalogue event type, `<prefix>.*` for a dot-boundary prefix of one (`package.*`, ' +
-      '`package.status.*`), or `*` (every type but `webhook.*`)',
+      '`package.status.*`), or `*` (every type but `webhook.*` and the operational `switchyard.*`)',
     pattern: oneOfPattern(validPatterns()),
   });
 

@@ -10,6 +10,10 @@ import {
   type ChannelRow,
 } from '../repositories/channels';
 import { createJobRunsRepository } from '../repositories/jobRuns';
+import type { AfterCommit } from '../db/afterCommit';
+import { jobRunFailed } from '../rules/operationalEvents';
+import { createOperationalEvents } from '../webhooks/operationalEvents';
+import { createServiceDispatcher } from './events';
 import { createAutomation } from './automation';
 import { automationOf, loadChannel, presentChannel, type ChannelView } from './channelRows';
 import { createChannelJobsView } from './channelJobs';
@@ -49,6 +53,7 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
   const automation = createAutomation(temporal, { taskQueue, searchAttributes: deps.searchAttributes });
   const channels = createChannelsRepository(db);
   const jobRuns = createJobRunsRepository(db);
+  const operational = createOperationalEvents({ db, logger, dispatcher: createServiceDispatcher(deps) });
 
   const headerNames = (row: ChannelRow) =>
     row.connector_headers ? Object.keys(JSON.parse(secrets.open(row.connector_headers)) as object) : [];
@@ -178,13 +183,22 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
     },
 
     async remove(accountId: string, id: string): Promise<void> {
+      const afterCommit: AfterCommit = [];
       await changeChannel(async (trx) => {
         const row = await loadChannel(channels, accountId, id, { trx, lock: true });
         await channels.remove(id, trx);
         // Runs still waiting out a delay will find no channel: say so now rather than after the delay.
-        await jobRuns.failPending(id, 'the channel was deleted', trx);
+        const failed = await jobRuns.failPending(id, 'the channel was deleted', trx);
+        for (const run of failed) {
+          await operational.record(
+            trx,
+            afterCommit,
+            jobRunFailed({ accountId, occurredAt: new Date() }, run, run.error),
+          );
+        }
         return { result: undefined, before: automationOf(row), after: null };
       });
+      for (const f of afterCommit) f();
     },
 
     ...createTriggers({ db, temporal, automation }),

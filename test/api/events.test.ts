@@ -536,7 +536,7 @@ describe.each(testDatabaseKinds())('events fan out to signed deliveries on %s', 
       ]),
     );
     expect(new Set(res.body.data.map((t: { group: string }) => t.group))).toEqual(
-      new Set(['package', 'shipment', 'transfer', 'stock_location', 'order', 'webhook']),
+      new Set(['package', 'shipment', 'transfer', 'stock_location', 'order', 'webhook', 'switchyard']),
     );
   });
 });

@@ -3,6 +3,7 @@ import {
   EVENT_TYPES,
   getEventType,
   isKnownEventType,
+  isOperationalType,
   isValidPattern,
   validPatterns,
   matchesPattern,
@@ -30,6 +31,12 @@ const EXPECTED: Record<string, string[]> = {
   stock_location: ['stock_location.created', 'stock_location.updated'],
   order: ['order.created', 'order.picked', 'order.status.changed'],
   webhook: ['webhook.test'],
+  switchyard: [
+    'switchyard.delivery.failed',
+    'switchyard.webhook.disabled',
+    'switchyard.job_run.failed',
+    'switchyard.emergency_job.started',
+  ],
 };
 
 describe('EVENT_TYPES', () => {
@@ -69,6 +76,15 @@ describe('isValidPattern', () => {
     ['stock_location.*', true],
     ['order.status.*', true],
     ['webhook.*', true],
+    ['switchyard.*', true],
+    ['switchyard.delivery.*', true],
+    ['switchyard.delivery.failed', true],
+    ['switchyard.webhook.disabled', true],
+    ['switchyard.job_run.failed', true],
+    ['switchyard.emergency_job.started', true],
+    ['switchyard', false],
+    ['switchyard.delivery.failed.*', false],
+    ['switchyard.delivery.delivered', false],
     ['pack.*', false],
     ['package.stat.*', false],
     ['package.created.*', false],
@@ -111,6 +127,22 @@ describe('matchesPattern', () => {
     ['pack.*', 'package.created', false],
     ['stock_location.*', 'stock_location.updated', true],
     ['shipment.*', 'package.shipment.awb_number', false],
+    // Operational events reach only webhooks that ask for them: never the catch-all.
+    ['*', 'switchyard.delivery.failed', false],
+    ['*', 'switchyard.webhook.disabled', false],
+    ['*', 'switchyard.job_run.failed', false],
+    ['*', 'switchyard.emergency_job.started', false],
+    ['switchyard.*', 'switchyard.delivery.failed', true],
+    ['switchyard.*', 'switchyard.webhook.disabled', true],
+    ['switchyard.*', 'switchyard.job_run.failed', true],
+    ['switchyard.*', 'switchyard.emergency_job.started', true],
+    ['switchyard.delivery.failed', 'switchyard.delivery.failed', true],
+    ['switchyard.delivery.failed', 'switchyard.webhook.disabled', false],
+    ['switchyard.delivery.*', 'switchyard.delivery.failed', true],
+    ['switchyard.delivery.*', 'switchyard.job_run.failed', false],
+    ['switchyard.*', 'package.created', false],
+    ['switchyard.*', 'webhook.test', false],
+    ['webhook.*', 'switchyard.webhook.disabled', false],
   ])('%j vs %s → %s', (pattern, type, expected) => {
     expect(matchesPattern(pattern, type)).toBe(expected);
   });
@@ -140,5 +172,28 @@ describe('validPatterns', () => {
       for (const b of [...words, '*'])
         for (const p of [`${a}.*`, `${a}.${b}`, `${a}.${b}.*`])
           expect(patterns.includes(p), p).toBe(isValidPattern(p));
+  });
+});
+
+describe('isOperationalType', () => {
+  it.each([
+    ['switchyard.delivery.failed', true],
+    ['switchyard.webhook.disabled', true],
+    ['switchyard.job_run.failed', true],
+    ['switchyard.emergency_job.started', true],
+    ['switchyard.anything', true],
+    ['package.created', false],
+    ['webhook.test', false],
+    ['switchyard', false],
+    ['xswitchyard.delivery.failed', false],
+  ])('%s → %s', (type, expected) => {
+    expect(isOperationalType(type)).toBe(expected);
+  });
+
+  it('is exactly the switchyard group of the catalogue', () => {
+    expect(EVENT_TYPES.filter((e) => isOperationalType(e.type)).map((e) => e.group)).toEqual(
+      Array(4).fill('switchyard'),
+    );
+    for (const e of EVENT_TYPES) expect(isOperationalType(e.type)).toBe(e.group === 'switchyard');
   });
 });

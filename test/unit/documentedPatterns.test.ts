@@ -8,6 +8,8 @@ import { shiftSchema } from '../../src/rules/duration';
 import { HTTP_URL_PATTERN, listQuery, requiredName, timestampInput } from '../../src/schemas/common';
 import { putRecurringJobBody } from '../../src/schemas/jobs';
 import { createWebhookBody } from '../../src/schemas/webhooks';
+import { createEventBody } from '../../src/schemas/events';
+import { EVENT_TYPES } from '../../src/rules/eventTypes';
 
 const documented = (schema: z.ZodType) => new RegExp(String(z.globalRegistry.get(schema)?.pattern));
 
@@ -152,6 +154,17 @@ describe('documented patterns', () => {
       'a@-b.cd',
     ])
       expect(re.test(s), s).toBe(schema.safeParse(s).success);
+  });
+
+  it('event types: the documented pattern admits exactly the types POST /v1/events accepts', () => {
+    const schema = createEventBody.shape.type;
+    const re = documented(schema);
+    const candidates = [...EVENT_TYPES.map((e) => e.type), '*', 'package.*', 'switchyard.*', 'nope', ''];
+    for (const t of candidates) expect(re.test(t), t).toBe(schema.safeParse(t).success);
+    // Only Switchyard emits the operational ones; webhook.test is sent by POST /v1/webhooks/{id}/test.
+    for (const t of ['switchyard.delivery.failed', 'switchyard.emergency_job.started', 'webhook.test'])
+      expect(re.test(t), t).toBe(false);
+    expect(re.test('package.created')).toBe(true);
   });
 
   it('cursors: every next_cursor the server hands out passes the documented (zod regex) pattern', () => {

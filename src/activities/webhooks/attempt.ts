@@ -27,9 +27,12 @@ import {
 } from '../../repositories/deliveryAttempts';
 import { createRateBucketsRepository } from '../../repositories/rateBuckets';
 import { createWebhooksRepository } from '../../repositories/webhooks';
+import { isOperationalType } from '../../rules/eventTypes';
+import { deliveryFailed, webhookDisabled } from '../../rules/operationalEvents';
 import { renderEnvelope, webhookRequestHeaders } from '../../webhooks/envelope';
 import type { ActivityDeps } from '../deps';
 import { sendSigned, type SendResult } from '../http';
+import { createActivityOperationalEvents } from '../operationalEvents';
 import {
   createNotifier,
   deliveryFailedNotice,
@@ -134,6 +137,7 @@ export function createAttemptActivities(deps: ActivityDeps) {
   const webhooks = createWebhooksRepository(db);
   const buckets = createRateBucketsRepository(db);
   const notifier = createNotifier(deps);
+  const operational = createActivityOperationalEvents(deps);
   const now = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
   // The two statements of a delivered attempt, each batched across the attempts in flight.
   const loadContext = createBatchLoader<ContextKey, DeliveryContext>(
@@ -156,13 +160,52 @@ export function createAttemptActivities(deps: ActivityDeps) {
     return cause ? { phase: 'refused', ctx, startedAt, cause } : { phase: 'ready', ctx, startedAt };
   }
 
+  /**
+   * Ends a delivery `failed` in `trx` and, unless it delivers an operational event (no loops),
+   * records the switchyard.delivery.failed of this cycle with it (once: a retry inserts nothing).
+   */
+  async function failDelivery(
+    trx: Knex,
+    after: AfterCommit,
+    ctx: DeliveryContext,
+    f: { cycle: number; finishedAt: Date; reason: string | undefined },
+  ): Promise<void> {
+    const row = await deliveries.finish(
+      ctx.delivery_id,
+      { status: 'failed', finishedAt: f.finishedAt, lastError: f.reason },
+      trx,
+    );
+    if (!row || isOperationalType(ctx.event_type)) return;
+    await operational.record(
+      trx,
+      after,
+      deliveryFailed(
+        { accountId: ctx.account_id, goodsOwnerId: ctx.goods_owner_id, occurredAt: f.finishedAt },
+        f.cycle,
+        {
+          delivery_id: ctx.delivery_id,
+          event_id: ctx.event_id,
+          event_type: ctx.event_type,
+          webhook_id: ctx.webhook_id,
+          attempts: row.attempt_count,
+          last_error: row.last_error,
+        },
+      ),
+    );
+  }
+
   /** A refused attempt settles its delivery on the spot: nothing was sent, nothing follows. */
-  async function settleRefused(r: Extract<Loaded, { phase: 'refused' }>): Promise<AttemptResult> {
-    await deliveries.finish(r.ctx.delivery_id, {
-      status: 'failed',
-      finishedAt: r.startedAt,
-      lastError: describeStop(r.cause),
-    });
+  async function settleRefused(
+    r: Extract<Loaded, { phase: 'refused' }>,
+    input: AttemptInput,
+  ): Promise<AttemptResult> {
+    await notifier.inTransaction((trx, after) =>
+      failDelivery(trx, after, r.ctx, {
+        cycle: input.cycle,
+        finishedAt: r.startedAt,
+        reason: describeStop(r.cause),
+      }),
+    );
     return { outcome: 'stopped', startedAt: r.startedAt.getTime(), cause: r.cause };
   }
 
@@ -233,11 +276,33 @@ export function createAttemptActivities(deps: ActivityDeps) {
     };
   }
 
-  async function disableWebhook(trx: Knex, after: AfterCommit, ctx: DeliveryContext, reason: string) {
+  /**
+   * Disables the webhook because of attempt `number`'s answer: its owner is told, and unless the
+   * attempt delivered an operational event (no loops), switchyard.webhook.disabled is recorded.
+   */
+  async function disableWebhook(
+    trx: Knex,
+    after: AfterCommit,
+    ctx: DeliveryContext,
+    attempt: { number: number; at: Date },
+    reason: string,
+  ) {
     const changed = await webhooks.disable(trx, ctx.webhook_id, reason);
-    if (changed && ctx.notify_email) {
+    if (!changed) return;
+    if (ctx.notify_email) {
       await notifier.notify(trx, after, ctx, ctx.notify_email, webhookDisabledNotice(ctx, reason));
     }
+    if (isOperationalType(ctx.event_type)) return;
+    await operational.record(
+      trx,
+      after,
+      // The webhook's matter, not one goods owner's: automation webhooks receive it.
+      webhookDisabled(
+        { accountId: ctx.account_id, goodsOwnerId: null, occurredAt: attempt.at },
+        { deliveryId: ctx.delivery_id, number: attempt.number },
+        { webhook_id: ctx.webhook_id, reason },
+      ),
+    );
   }
 
   function recordFailed(ready: Ready, input: AttemptInput, sent: SendResult): Promise<AttemptResult> {
@@ -254,7 +319,7 @@ export function createAttemptActivities(deps: ActivityDeps) {
         startedAt,
       });
       if (stop) {
-        await disableWebhook(trx, after, ctx, describeStop(stop));
+        await disableWebhook(trx, after, ctx, { number: input.number, at: startedAt }, describeStop(stop));
         return { outcome: 'stopped', startedAt: startedAt.getTime(), cause: stop };
       }
       return {
@@ -276,7 +341,7 @@ export function createAttemptActivities(deps: ActivityDeps) {
         case 'recorded':
           return loaded.result;
         case 'refused':
-          return settleRefused(loaded);
+          return settleRefused(loaded, input);
         case 'ready': {
           // No statement more for a webhook without a limit. With one, the attempt starts when its
           // token is granted (the time its row records).
@@ -297,7 +362,10 @@ export function createAttemptActivities(deps: ActivityDeps) {
       await deliveries.scheduleRetry(input.deliveryId, new Date(input.nextAttemptAt));
     },
 
-    /** A delivery ends without success: failed for good (and the owner told), cancelled, or stopped. */
+    /**
+     * A delivery ends without success: failed for good (the owner told, switchyard.delivery.failed
+     * recorded with it), cancelled, or stopped.
+     */
     async finishDelivery(input: {
       deliveryId: string;
       status: 'failed' | 'cancelled';
@@ -307,12 +375,16 @@ export function createAttemptActivities(deps: ActivityDeps) {
       const finishedAt = await now();
       await notifier.inTransaction(async (trx, after) => {
         const ctx = await deliveries.loadContext(trx, input.deliveryId);
-        await deliveries.finish(
-          input.deliveryId,
-          { status: input.status, finishedAt, lastError: input.reason },
-          trx,
-        );
-        if (input.status === 'failed' && ctx.notify_email) {
+        if (input.status === 'cancelled') {
+          await deliveries.finish(
+            input.deliveryId,
+            { status: 'cancelled', finishedAt, lastError: input.reason },
+            trx,
+          );
+          return;
+        }
+        await failDelivery(trx, after, ctx, { cycle: input.cycle, finishedAt, reason: input.reason });
+        if (ctx.notify_email) {
           await notifier.notify(trx, after, ctx, ctx.notify_email, deliveryFailedNotice(ctx, input.cycle));
         }
       });

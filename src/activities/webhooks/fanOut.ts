@@ -1,12 +1,11 @@
 // The fan-out of one accepted event with more deliveries than the API starts itself: plan (record
 // one pending delivery per matching webhook) and start (one deliverWebhook workflow per delivery),
 // both idempotent. The steps themselves are src/webhooks/plan.ts, shared with the API's direct path.
-import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
-import { TASK_QUEUE } from '../../constants';
 import { createDeliveryPlanner, type Plan } from '../../webhooks/plan';
 import type { DispatchInput } from '../../workflows/webhooks/contract';
 import type { ActivityDeps } from '../deps';
+import { currentTaskQueue } from '../taskQueue';
 
 export type { Plan, PlannedDelivery } from '../../webhooks/plan';
 
@@ -31,12 +30,7 @@ export function createFanOutActivities(deps: ActivityDeps) {
      * nothing twice.
      */
     async startDeliveries(plan: Plan): Promise<{ started: number; existing: number }> {
-      let taskQueue = TASK_QUEUE;
-      try {
-        taskQueue = Context.current().info.taskQueue;
-      } catch {
-        /* called outside an activity (tests): the default queue */
-      }
+      const taskQueue = currentTaskQueue();
       // Over the worker's own connection the server hands the new workflow's first task straight
       // back to this worker (eager start): no task-queue round trip.
       const eager = deps.temporal.connection instanceof NativeConnection;

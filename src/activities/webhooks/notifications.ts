@@ -4,12 +4,12 @@
 // nor fails or slows the delivery, and a rolled-back change is never mailed.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { inTransaction, type AfterCommit } from '../../db/afterCommit';
 import type { DeliveryContext } from '../../repositories/deliveries';
 import { createNotificationsRepository, type NotificationKind } from '../../repositories/notifications';
 import type { ActivityDeps } from '../deps';
 
-/** Work to run once the transaction has committed. */
-export type AfterCommit = Array<() => void>;
+export type { AfterCommit } from '../../db/afterCommit';
 
 type NoticeSource = Pick<
   DeliveryContext,
@@ -79,11 +79,8 @@ export function createNotifier(deps: Pick<ActivityDeps, 'db' | 'logger' | 'maile
 
   return {
     /** Runs `fn` in a transaction, then whatever it queued to run after the commit. */
-    async inTransaction<T>(fn: (trx: Knex, after: AfterCommit) => Promise<T>): Promise<T> {
-      const after: AfterCommit = [];
-      const result = await db.transaction((trx) => fn(trx, after));
-      for (const f of after) f();
-      return result;
+    inTransaction<T>(fn: (trx: Knex, after: AfterCommit) => Promise<T>): Promise<T> {
+      return inTransaction(db, fn);
     },
 
     /** Records the notice to `to` (once) in `trx`; its mail goes out after the commit. */
