@@ -1,5 +1,5 @@
 import type { ActivityDeps } from './deps';
-import { sendSigned } from './http';
+import { openSigningSecrets, sendSigned } from './http';
 import { newId } from '../ids';
 import { JOB_RUN_TIMEOUT_MS } from '../rules/jobRetry';
 import { createAccountRecurringJobsRepository } from '../repositories/accountRecurringJobs';
@@ -113,7 +113,16 @@ export function createChannelActivities(deps: ActivityDeps) {
           'x-switchyard-attempt': String(input.attempt),
         },
         messageId: run.id,
-        secret: secrets.openNullable(channel.connector_secret),
+        // Both secrets while a rotated-out one is kept, decided at this attempt's own time.
+        signingSecrets: openSigningSecrets(
+          secrets,
+          {
+            current: channel.connector_secret,
+            old: channel.old_connector_secret,
+            oldExpiresAt: channel.old_connector_secret_expires_at,
+          },
+          startedAt,
+        ),
         timeoutMs: JOB_RUN_TIMEOUT_MS,
         now: startedAt,
       });

@@ -7,6 +7,7 @@ import * as m004 from './004_event_message_ids';
 import * as m005 from './005_sealed_webhook_headers';
 import * as m006 from './006_api_key_last_used';
 import * as m007 from './007_delivery_controls';
+import * as m011 from './011_secret_rotation';
 
 export type { MigrationContext } from './context';
 
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '005_sealed_webhook_headers': m005,
   '006_api_key_last_used': m006,
   '007_delivery_controls': m007,
+  '011_secret_rotation': m011,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
