@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { openSigningSecrets, sendSigned } from './http';
 import { newId } from '../ids';
@@ -6,6 +7,9 @@ import { createAccountRecurringJobsRepository } from '../repositories/accountRec
 import { createChannelsRepository, type ChannelRow } from '../repositories/channels';
 import { createJobRunsRepository, type JobRunAnswer } from '../repositories/jobRuns';
 import { channelIds, type JobRunOutcome, type JobTrigger } from '../workflows/channels/contract';
+
+/** Activity attempts that look for a job run whose row is not committed yet. */
+const MISSING_RUN_TRIES = 3;
 
 export interface AttemptJobInput {
   jobRunId: string;
@@ -76,7 +80,12 @@ export function createChannelActivities(deps: ActivityDeps) {
         return { kind: 'claimed' as const, run, channel };
       });
       if (claimed.kind === 'missing') {
-        // The request that made it was rolled back after Temporal had accepted the signal.
+        // A manual run and an inbound webhook start their workflow inside the transaction that
+        // writes the run, so that a refused start writes nothing: under load this attempt can come
+        // before that commit. Temporal retries the activity (1 s, then 2 s); still missing after
+        // that, the request was rolled back after Temporal had accepted the start.
+        if (Context.current().info.attempt < MISSING_RUN_TRIES)
+          throw new Error(`job run ${input.jobRunId} not found (yet)`);
         return { status: 'failed', error: 'job run not found' };
       }
       if (claimed.kind === 'done') {
