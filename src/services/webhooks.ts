@@ -5,9 +5,12 @@ import { newId } from '../ids';
 import { findHeader } from '../rules/headers';
 import { checkTargetUrl, type TargetVerdict } from '../rules/urlSafety';
 import { createWebhooksRepository, type WebhookListQuery, type WebhookRow } from '../repositories/webhooks';
+import { afterRotation } from '../rules/secretRotation';
+import { toIso, type RotatedSecret, type RotateSecretBody } from '../schemas/common';
 import type { CreateWebhookBody, UpdateWebhookBody } from '../schemas/webhooks';
+import { newSigningSecret } from '../secrets';
 import { keepMaskedValues, openHeaders, sealHeaders } from '../webhooks/headers';
-import type { ServiceDeps } from './deps';
+import { serviceClock, type ServiceDeps } from './deps';
 
 export type { WebhookRow } from '../repositories/webhooks';
 
@@ -42,6 +45,7 @@ export function crossFieldProblems(s: Settings): ErrorDetail[] {
 export function createWebhooksService(deps: ServiceDeps) {
   const { db, secrets, config } = deps;
   const webhooks = createWebhooksRepository(db);
+  const clock = serviceClock(deps);
 
   const checkTarget = (url: string) =>
     checkTargetUrl(url, {
@@ -54,8 +58,8 @@ export function createWebhooksService(deps: ServiceDeps) {
     if (!verdict.ok) throw ValidationError.field('target_url', verdict.reason);
   }
 
-  async function find(accountId: string, id: string, conn: Knex = db): Promise<WebhookRow> {
-    const row = await webhooks.find(accountId, id, conn);
+  async function find(accountId: string, id: string, conn: Knex = db, lock = false): Promise<WebhookRow> {
+    const row = await webhooks.find(accountId, id, conn, lock);
     if (!row) throw new NotFoundError('webhook', id);
     return row;
   }
@@ -180,7 +184,14 @@ export function createWebhooksService(deps: ServiceDeps) {
           update.rate_limit = patch.rate_limit ? JSON.stringify(patch.rate_limit) : null;
         if (patch.additional_headers !== undefined)
           update.additional_headers_sealed = sealHeaders(secrets, merged.additional_headers);
-        if (patch.secret_key !== undefined) update.secret_key_sealed = secrets.sealNullable(patch.secret_key);
+        if (patch.secret_key !== undefined) {
+          // Set outright, the secret replaces the old one at once: no secret a rotation kept survives it.
+          Object.assign(update, {
+            secret_key_sealed: secrets.sealNullable(patch.secret_key),
+            old_secret_key_sealed: null,
+            old_secret_expires_at: null,
+          });
+        }
         if (patch.auth !== undefined) Object.assign(update, sealedAuth(patch.auth));
         if (patch.enabled !== undefined) {
           update.enabled = patch.enabled;
@@ -189,6 +200,28 @@ export function createWebhooksService(deps: ServiceDeps) {
           else if (current.enabled) update.disabled_reason = 'disabled by request';
         }
         return webhooks.update(trx, id, update);
+      });
+    },
+
+    /**
+     * A new signing secret (the one given, or a generated `whsec_` one), keeping the current one
+     * for `keep_old_for` (src/rules/secretRotation.ts). The answer is the only place the new
+     * secret is ever shown.
+     */
+    async rotateSecret(accountId: string, id: string, body: RotateSecretBody): Promise<RotatedSecret> {
+      const secret = body.secret_key ?? newSigningSecret();
+      const now = await clock();
+      return db.transaction(async (trx) => {
+        // Locked: of two rotations at once, the second keeps the first one's secret as the old one.
+        const current = await find(accountId, id, trx, true);
+        const kept = afterRotation(current.secret_key_sealed, body.keep_old_for, now);
+        await webhooks.update(trx, id, {
+          secret_key_sealed: secrets.seal(secret),
+          old_secret_key_sealed: kept.old,
+          old_secret_expires_at: kept.oldExpiresAt,
+          updated_at: trx.fn.now(),
+        });
+        return { secret_key: secret, old_secret_expires_at: toIso(kept.oldExpiresAt) };
       });
     },
 
