@@ -80,6 +80,11 @@ interface Seeds {
   /** For DELETE, so that the seeds above live through the run. */
   spareWebhookId: string;
   spareChannelId: string;
+  /**
+   * For POST /v1/channels/{id}/rotate-inbound-token: rotating the seeded channel's token (with
+   * `keep_old_for: null`, or twice) would lock the inbound route's fuzzing out with 401s.
+   */
+  rotationChannelId: string;
   inboundToken: string;
   eventId: string;
   deliveryId: string;
@@ -119,9 +124,10 @@ async function seedData(api: Api, adminKey: string): Promise<Seeds> {
       connector: { url: target },
       webhook_jobs: { 'orders.import': { delay: '365d', emergency_job_period: null } },
     });
-  const [webhook, spareWebhook, channel, spareChannel] = [
+  const [webhook, spareWebhook, channel, spareChannel, rotationChannel] = [
     await newWebhook(),
     await newWebhook(),
+    await newChannel(),
     await newChannel(),
     await newChannel(),
   ];
@@ -149,6 +155,7 @@ async function seedData(api: Api, adminKey: string): Promise<Seeds> {
     channelId: channel.id,
     spareWebhookId: spareWebhook.id,
     spareChannelId: spareChannel.id,
+    rotationChannelId: rotationChannel.id,
     inboundToken: channel.inbound_token,
     eventId,
     deliveryId,
@@ -214,8 +221,9 @@ function config(s: Seeds): string {
       ] as const
     ).flatMap(([kind, id, spare]) => [
       block([
-        // One filter per block: schemathesis ORs the filters of a block.
-        `include-name-regex = "^(GET|PATCH|POST) /v1/${kind}/\\\\{id\\\\}"`,
+        // One filter per block: schemathesis ORs the filters of a block. The inbound token's
+        // rotation is left out: it gets a channel of its own (below).
+        `include-name-regex = "^(GET|PATCH|POST) /v1/${kind}/\\\\{id\\\\}(?!/rotate-inbound-token)"`,
         `parameters = { "path.id" = ${toml(id)} }`,
         bearer(s.accountKey),
       ]),
@@ -224,6 +232,14 @@ function config(s: Seeds): string {
         `parameters = { "path.id" = ${toml(spare)} }`,
         bearer(s.accountKey),
       ]),
+    ]),
+    // Rotating the seeded channel's inbound token (with `keep_old_for: null`, or twice) would lock
+    // the inbound route out with 401s: the rotation gets a channel of its own. Blocks must not
+    // overlap here: the first block that names `parameters` for an operation wins.
+    block([
+      'include-name = "POST /v1/channels/{id}/rotate-inbound-token"',
+      `parameters = { "path.id" = ${toml(s.rotationChannelId)} }`,
+      bearer(s.accountKey),
     ]),
     ...(
       [

@@ -7,6 +7,11 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/** A new Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64. */
+export function newSigningSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
 /**
  * A value from the environment, or one generated once and kept in the data dir (mode 0600), so
  * the embedded default needs no set-up and keeps the same value across restarts.

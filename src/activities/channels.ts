@@ -1,5 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
-import { sendSigned } from './http';
+import { openSigningSecrets, sendSigned } from './http';
 import { createActivityOperationalEvents } from './operationalEvents';
 import { inTransaction } from '../db/afterCommit';
 import { newId } from '../ids';
@@ -9,6 +10,9 @@ import { createAccountRecurringJobsRepository } from '../repositories/accountRec
 import { createChannelsRepository, type ChannelRow } from '../repositories/channels';
 import { createJobRunsRepository, type JobRunAnswer, type JobRunRow } from '../repositories/jobRuns';
 import { channelIds, type JobTrigger } from '../workflows/channels/contract';
+
+/** Activity attempts that look for a job run whose row is not committed yet. */
+const MISSING_RUN_TRIES = 3;
 
 export interface AttemptJobInput {
   jobRunId: string;
@@ -93,7 +97,12 @@ export function createChannelActivities(deps: ActivityDeps) {
         return { kind: 'claimed' as const, run, channel };
       });
       if (claimed.kind === 'missing') {
-        // The request that made it was rolled back after Temporal had accepted the signal.
+        // A manual run and an inbound webhook start their workflow inside the transaction that
+        // writes the run, so that a refused start writes nothing: under load this attempt can come
+        // before that commit. Temporal retries the activity (1 s, then 2 s); still missing after
+        // that, the request was rolled back after Temporal had accepted the start.
+        if (Context.current().info.attempt < MISSING_RUN_TRIES)
+          throw new Error(`job run ${input.jobRunId} not found (yet)`);
         return { status: 'failed', error: 'job run not found' };
       }
       if (claimed.kind === 'done') {
@@ -130,7 +139,16 @@ export function createChannelActivities(deps: ActivityDeps) {
           'x-switchyard-attempt': String(input.attempt),
         },
         messageId: run.id,
-        secret: secrets.openNullable(channel.connector_secret),
+        // Both secrets while a rotated-out one is kept, decided at this attempt's own time.
+        signingSecrets: openSigningSecrets(
+          secrets,
+          {
+            current: channel.connector_secret,
+            old: channel.old_connector_secret,
+            oldExpiresAt: channel.old_connector_secret_expires_at,
+          },
+          startedAt,
+        ),
         timeoutMs: JOB_RUN_TIMEOUT_MS,
         now: startedAt,
       });

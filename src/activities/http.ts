@@ -1,7 +1,9 @@
 import { request, type Dispatcher } from 'undici';
 import { RESPONSE_BODY_LIMIT_BYTES } from '../constants';
 import { findHeader } from '../rules/headers';
-import { signPayload } from '../rules/signature';
+import { liveValues, type RotatingValue } from '../rules/secretRotation';
+import { signatureHeader } from '../rules/signature';
+import type { SecretBox } from '../secrets';
 import { VERSION } from '../version';
 
 export const USER_AGENT = `Switchyard/${VERSION}`;
@@ -14,7 +16,11 @@ export interface SendInput {
   headers: Record<string, string>;
   /** Standard Webhooks `webhook-id`: stable across attempts, receivers dedupe on it. */
   messageId: string;
-  secret: string | null;
+  /**
+   * The secrets to sign with, newest first (two while a rotated-out secret is kept: one
+   * `webhook-signature` header with both); empty: unsigned.
+   */
+  signingSecrets: readonly string[];
   timeoutMs: number;
   /** Attempt time; `webhook-timestamp` is its Unix seconds. */
   now?: Date;
@@ -30,6 +36,21 @@ export interface SendResult {
   error: string | null;
   /** Machine-readable failure kind: 'timeout', 'unsafe_target', 'network', 'http'. */
   errorKind: 'timeout' | 'unsafe_target' | 'network' | 'http' | null;
+}
+
+/**
+ * The secrets that sign a request made at `now`, opened, newest first: the current one, and the
+ * one a rotation replaced while it is kept (src/rules/secretRotation.ts).
+ */
+export function openSigningSecrets(box: SecretBox, sealed: RotatingValue<string>, now: Date): string[] {
+  return liveValues(
+    {
+      current: box.openNullable(sealed.current),
+      old: box.openNullable(sealed.old),
+      oldExpiresAt: sealed.oldExpiresAt,
+    },
+    now,
+  );
 }
 
 /** Reads at most `limit` bytes of a body and discards the rest without buffering it. */
@@ -84,14 +105,12 @@ export async function sendSigned(dispatcher: Dispatcher, input: SendInput): Prom
     'webhook-id': input.messageId,
     'webhook-timestamp': String(timestamp),
   };
-  if (input.secret) {
-    headers['webhook-signature'] = signPayload({
-      secret: input.secret,
-      msgId: input.messageId,
-      timestamp,
-      body: input.body,
-    });
-  }
+  const signature = signatureHeader(input.signingSecrets, {
+    msgId: input.messageId,
+    timestamp,
+    body: input.body,
+  });
+  if (signature) headers['webhook-signature'] = signature;
   const started = performance.now();
   try {
     const res = await request(input.url, {

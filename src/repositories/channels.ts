@@ -28,6 +28,11 @@ export interface ChannelRow {
   webhook_jobs: Record<string, WebhookJobSetting>;
   recurring_jobs: Record<string, RecurringJobSetting>;
   inbound_token_hash: string;
+  /** What a rotation replaced, still valid until its expiry (exclusive): sealed, and hashed. */
+  old_connector_secret: string | null;
+  old_connector_secret_expires_at: Date | null;
+  old_inbound_token_hash: string | null;
+  old_inbound_token_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -38,11 +43,22 @@ export type ChannelAutomationRow = Pick<
   'id' | 'account_id' | 'release' | 'mode' | 'webhook_jobs' | 'recurring_jobs'
 >;
 
-export type NewChannel = Omit<ChannelRow, 'created_at' | 'updated_at'>;
-type Connector = 'connector_headers' | 'connector_secret';
+/** The columns a rotation writes (with `connector_secret` and `inbound_token_hash`). */
+type Rotated =
+  | 'old_connector_secret'
+  | 'old_connector_secret_expires_at'
+  | 'old_inbound_token_hash'
+  | 'old_inbound_token_expires_at';
+export type NewChannel = Omit<ChannelRow, 'created_at' | 'updated_at' | Rotated>;
+type Connector =
+  'connector_headers' | 'connector_secret' | 'old_connector_secret' | 'old_connector_secret_expires_at';
 /** A new configuration; the sealed connector columns change only when given. */
 export type ChannelChanges = Omit<NewChannel, 'id' | 'account_id' | 'inbound_token_hash' | Connector> &
-  Partial<Pick<NewChannel, Connector>>;
+  Partial<Pick<ChannelRow, Connector>>;
+/** A rotation: the new value and the one it keeps, of the connector secret or the inbound token. */
+export type ChannelRotation =
+  | Pick<ChannelRow, 'connector_secret' | 'old_connector_secret' | 'old_connector_secret_expires_at'>
+  | Pick<ChannelRow, 'inbound_token_hash' | 'old_inbound_token_hash' | 'old_inbound_token_expires_at'>;
 
 export interface ChannelFilter {
   limit: number;
@@ -112,6 +128,15 @@ export function createChannelsRepository(db: Db) {
       const [row] = (await trx('channels')
         .where({ id })
         .update({ ...jsonColumns(changes), updated_at: trx.fn.now() })
+        .returning('*')) as ChannelRow[];
+      return row!;
+    },
+
+    /** Writes a rotation and stamps updated_at. */
+    async rotate(id: string, rotation: ChannelRotation, trx: Db = db): Promise<ChannelRow> {
+      const [row] = (await trx('channels')
+        .where({ id })
+        .update({ ...rotation, updated_at: trx.fn.now() })
         .returning('*')) as ChannelRow[];
       return row!;
     },

@@ -56,6 +56,8 @@ export type DeliveryContext = Pick<
   | 'timeout'
   | 'additional_headers_sealed'
   | 'secret_key_sealed'
+  | 'old_secret_key_sealed'
+  | 'old_secret_expires_at'
   | 'auth_type'
   | 'auth_sealed'
   | 'notify_email'
@@ -159,6 +161,8 @@ async function loadContexts(
       'w.timeout',
       'w.additional_headers_sealed',
       'w.secret_key_sealed',
+      'w.old_secret_key_sealed',
+      'w.old_secret_expires_at',
       'w.auth_type',
       'w.auth_sealed',
       'w.notify_email',

@@ -20,6 +20,9 @@ export interface WebhookRow {
   /** The additional headers as one sealed JSON object (src/webhooks/headers.ts): values are credentials. */
   additional_headers_sealed: string | null;
   secret_key_sealed: string | null;
+  /** The secret a rotation replaced, still signed with until `old_secret_expires_at` (exclusive). */
+  old_secret_key_sealed: string | null;
+  old_secret_expires_at: Date | null;
   auth_type: 'basic' | 'bearer' | null;
   auth_sealed: string | null;
   notify_email: string | null;
@@ -53,6 +56,8 @@ export type NewWebhook = Omit<
   | 'retry_countdown_config'
   | 'rate_limit'
   | 'filter'
+  | 'old_secret_key_sealed'
+  | 'old_secret_expires_at'
   | 'disabled_reason'
   | 'failing_since'
   | 'created_at'
@@ -62,10 +67,18 @@ export type NewWebhook = Omit<
 
 export function createWebhooksRepository(db: Db) {
   return {
-    /** A live (not deleted) webhook of the account; `conn` reads inside a caller's transaction. */
-    async find(accountId: string, id: string, conn: Knex = db): Promise<WebhookRow | undefined> {
-      return (await conn('webhooks').where({ id, account_id: accountId }).whereNull('deleted_at').first()) as
-        WebhookRow | undefined;
+    /**
+     * A live (not deleted) webhook of the account; `conn` reads inside a caller's transaction, and
+     * `lock` holds the row (FOR UPDATE) until it ends.
+     */
+    async find(
+      accountId: string,
+      id: string,
+      conn: Knex = db,
+      lock = false,
+    ): Promise<WebhookRow | undefined> {
+      const query = conn('webhooks').where({ id, account_id: accountId }).whereNull('deleted_at').first();
+      return (await (lock ? query.forUpdate() : query)) as WebhookRow | undefined;
     },
 
     async insert(row: NewWebhook): Promise<WebhookRow> {

@@ -33,6 +33,15 @@ export function signPayload({ secret, msgId, timestamp, body }: SignInput): stri
 }
 
 /**
+ * The `webhook-signature` header for one or more secrets, newest first: space-separated
+ * `v1,<base64>` entries (Standard Webhooks allows several, for key rotation); null without a secret.
+ */
+export function signatureHeader(secrets: readonly string[], input: Omit<SignInput, 'secret'>): string | null {
+  if (secrets.length === 0) return null;
+  return secrets.map((secret) => signPayload({ ...input, secret })).join(' ');
+}
+
+/**
  * Does `signatureHeader` (space-separated `v1,<sig>` entries, as receivers may get several during
  * key rotation) carry a valid signature? For our own test receivers; timestamp freshness is the
  * caller's business.

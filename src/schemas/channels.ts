@@ -3,7 +3,7 @@ import { delaySchema, periodSchema } from '../rules/duration';
 import { headersSchema } from '../rules/headers';
 import { isJobType } from '../rules/jobTypes';
 import { secretKeySchema } from '../rules/signature';
-import { HTTP_URL_PATTERN, listQuery, requiredName, timestamp } from './common';
+import { HTTP_URL_PATTERN, listQuery, requiredName, rotateSecretBody, timestamp } from './common';
 
 export { delaySchema, periodSchema } from '../rules/duration';
 
@@ -65,7 +65,11 @@ const connectorFields = {
   secret_key: secretKeySchema
     .nullable()
     .optional()
-    .meta({ description: 'Signs job runs like webhooks (Standard Webhooks); never returned' }),
+    .meta({
+      description:
+        'Signs job runs like webhooks (Standard Webhooks); never returned. Set on PATCH (or null), it replaces ' +
+        'the secret at once and drops a secret kept by a rotation (POST /v1/channels/{id}/rotate-connector-secret)',
+    }),
 };
 
 export const connectorInput = z.strictObject(connectorFields);
@@ -114,9 +118,23 @@ export const channelSchema = z
     kind,
     release,
     mode,
-    connector: z.object({ url: z.string(), header_names: z.array(z.string()), has_secret_key: z.boolean() }),
+    connector: z.object({
+      url: z.string(),
+      header_names: z.array(z.string()),
+      has_secret_key: z.boolean(),
+      old_secret_expires_at: timestamp.nullable().meta({
+        description:
+          'After POST /v1/channels/{id}/rotate-connector-secret: until when job runs are also signed with the ' +
+          'replaced secret (exclusive; a past time: no longer). null: no replaced secret is kept',
+      }),
+    }),
     webhook_jobs: z.record(z.string(), webhookJobSettings),
     recurring_jobs: z.record(z.string(), recurringJobSettings),
+    old_inbound_token_expires_at: timestamp.nullable().meta({
+      description:
+        'After POST /v1/channels/{id}/rotate-inbound-token: until when the replaced inbound token is still ' +
+        'accepted (exclusive; a past time: no longer). null: no replaced token is kept',
+    }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -154,3 +172,30 @@ export const inboundParams = z.object({
   channel_id: z.string().min(1).max(200),
   job_type: z.string().min(1).max(100),
 });
+
+/** POST /v1/channels/{id}/rotate-inbound-token (the body may be empty or left out). */
+export const rotateInboundTokenBody = rotateSecretBody.pick({ keep_old_for: true }).meta({
+  id: 'RotateInboundToken',
+  description:
+    'While the old token is kept, both it and the new one authenticate inbound webhooks; after ' +
+    '`old_token_expires_at`, only the new one. Rotating again while an old token is kept replaces it with the ' +
+    'current one.',
+});
+
+export type RotateInboundTokenBody = z.infer<typeof rotateInboundTokenBody>;
+
+export const rotatedInboundTokenSchema = z
+  .object({
+    inbound_token: z.string().meta({
+      description:
+        'The new bearer token for POST /v1/inbound/{channel_id}/{job_type}; shown once, stored hashed',
+    }),
+    old_token_expires_at: timestamp.nullable().meta({
+      description:
+        'Until when the replaced token is still accepted (exclusive); null: it stopped at once (`keep_old_for` ' +
+        'null or "0s")',
+    }),
+  })
+  .meta({ id: 'RotatedInboundToken' });
+
+export type RotatedInboundToken = z.infer<typeof rotatedInboundTokenSchema>;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { CURSOR_PATTERN } from '../db/paginate';
 import { integerRangePattern } from '../rules/duration';
+import { DEFAULT_KEEP_OLD_FOR, keepOldForSchema } from '../rules/secretRotation';
+import { secretKeySchema } from '../rules/signature';
 
 export const errorResponseSchema = z
   .object({
@@ -120,3 +122,39 @@ export function toIso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
+
+/** POST /v1/webhooks/{id}/rotate-secret and /v1/channels/{id}/rotate-connector-secret. */
+export const rotateSecretBody = z
+  .strictObject({
+    secret_key: secretKeySchema.optional().meta({
+      description:
+        'The new signing secret (a `whsec_` secret or any other string, as for `secret_key`); left out: a new ' +
+        '`whsec_` secret of 32 random bytes is generated',
+    }),
+    keep_old_for: keepOldForSchema.default(DEFAULT_KEEP_OLD_FOR),
+  })
+  .meta({
+    id: 'RotateSecret',
+    description:
+      'The body may be empty or left out. While the old secret is kept, every request carries two signatures in ' +
+      'one `webhook-signature` header, new first (`v1,<with new> v1,<with old>`); after `old_secret_expires_at`, ' +
+      'only the new one. Rotating again while an old secret is kept replaces it with the current one.',
+  });
+
+export type RotateSecretBody = z.infer<typeof rotateSecretBody>;
+
+/** The answer of a secret rotation: the new secret, shown this once. */
+export const rotatedSecretSchema = z
+  .object({
+    secret_key: z
+      .string()
+      .meta({ description: 'The new signing secret; shown this once, never returned again' }),
+    old_secret_expires_at: timestamp.nullable().meta({
+      description:
+        'Until when requests are also signed with the replaced secret (exclusive); null: it was dropped at ' +
+        'once (`keep_old_for` null or "0s") or there was none',
+    }),
+  })
+  .meta({ id: 'RotatedSecret' });
+
+export type RotatedSecret = z.infer<typeof rotatedSecretSchema>;

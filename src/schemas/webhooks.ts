@@ -108,7 +108,11 @@ const fields = {
       'Given on PATCH, the object replaces the stored headers; a value of "***" keeps the stored ' +
       'value of that header, so the object a GET returned can be sent back with one value changed.',
   }),
-  secret_key: secretKeySchema.nullable(),
+  secret_key: secretKeySchema.nullable().meta({
+    description:
+      'Signs every request (Standard Webhooks); never returned. Set on PATCH (or null), it replaces the secret at ' +
+      'once and drops a secret kept by a rotation: POST /v1/webhooks/{id}/rotate-secret rotates with an overlap',
+  }),
   auth: authSchema.nullable(),
   // The pattern is zod's own email rule, so the document admits exactly the addresses accepted.
   notify_email: z
@@ -167,6 +171,11 @@ export const webhookSchema = z
       .nullable()
       .meta({ description: 'The header names; every value is masked as "***" (values are never returned).' }),
     has_secret_key: z.boolean(),
+    old_secret_expires_at: timestamp.nullable().meta({
+      description:
+        'After POST /v1/webhooks/{id}/rotate-secret: until when requests are also signed with the replaced ' +
+        'secret (exclusive; a past time: no longer). null: no replaced secret is kept',
+    }),
     auth: z
       .object({ type: z.enum(['basic', 'bearer']), username: z.string().optional() })
       .nullable()

@@ -10,9 +10,15 @@ export interface ChannelView {
   kind: ChannelRow['kind'];
   release: ChannelRow['release'];
   mode: ChannelRow['mode'];
-  connector: { url: string; header_names: string[]; has_secret_key: boolean };
+  connector: {
+    url: string;
+    header_names: string[];
+    has_secret_key: boolean;
+    old_secret_expires_at: string | null;
+  };
   webhook_jobs: ChannelRow['webhook_jobs'];
   recurring_jobs: ChannelRow['recurring_jobs'];
+  old_inbound_token_expires_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -29,9 +35,11 @@ export function presentChannel(row: ChannelRow, headerNames: string[]): ChannelV
       url: row.connector_url,
       header_names: headerNames,
       has_secret_key: row.connector_secret !== null,
+      old_secret_expires_at: toIso(row.old_connector_secret_expires_at),
     },
     webhook_jobs: row.webhook_jobs,
     recurring_jobs: row.recurring_jobs,
+    old_inbound_token_expires_at: toIso(row.old_inbound_token_expires_at),
     created_at: toIso(row.created_at) as string,
     updated_at: toIso(row.updated_at) as string,
   };

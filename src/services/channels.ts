@@ -4,11 +4,16 @@ import { AppError, UnavailableError, ValidationError } from '../errors';
 import { newId, randomToken } from '../ids';
 import { channelConfigProblems } from '../rules/channelConfig';
 import { checkTargetUrl } from '../rules/urlSafety';
+import { afterRotation } from '../rules/secretRotation';
 import {
   createChannelsRepository,
   type ChannelAutomationRow,
+  type ChannelRotation,
   type ChannelRow,
 } from '../repositories/channels';
+import type { RotatedInboundToken, RotateInboundTokenBody } from '../schemas/channels';
+import { toIso, type RotatedSecret, type RotateSecretBody } from '../schemas/common';
+import { newSigningSecret } from '../secrets';
 import { createJobRunsRepository } from '../repositories/jobRuns';
 import type { AfterCommit } from '../db/afterCommit';
 import { jobRunFailed } from '../rules/operationalEvents';
@@ -21,11 +26,14 @@ import { createTriggers, sha256 } from './triggers';
 import { createJobRunsService } from './jobRuns';
 import { createRecurringJobsService } from './recurringJobs';
 import { reconcileAll } from './reconcile';
-import type { ServiceDeps } from './deps';
+import { serviceClock, type ServiceDeps } from './deps';
 
 type Kind = ChannelRow['kind'];
 type Release = ChannelRow['release'];
 type Mode = ChannelRow['mode'];
+
+/** A channel's bearer token for inbound webhooks: 24 random bytes, stored as its sha256. */
+const newInboundToken = () => `syin_${randomToken(24)}`;
 
 export interface ConnectorInput {
   url: string;
@@ -54,10 +62,28 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
   const channels = createChannelsRepository(db);
   const jobRuns = createJobRunsRepository(db);
   const operational = createOperationalEvents({ db, logger, dispatcher: createServiceDispatcher(deps) });
+  const clock = serviceClock(deps);
 
   const headerNames = (row: ChannelRow) =>
     row.connector_headers ? Object.keys(JSON.parse(secrets.open(row.connector_headers)) as object) : [];
   const present = (row: ChannelRow): ChannelView => presentChannel(row, headerNames(row));
+
+  /**
+   * A rotation of the channel's row, locked: of two rotations at once, the second keeps the value
+   * the first one set as the old one. Temporal is not involved.
+   */
+  async function rotate<T>(
+    accountId: string,
+    id: string,
+    make: (row: ChannelRow, now: Date) => { rotation: ChannelRotation; result: T },
+  ): Promise<T> {
+    const now = await clock();
+    return db.transaction(async (trx) => {
+      const { rotation, result } = make(await loadChannel(channels, accountId, id, { trx, lock: true }), now);
+      await channels.rotate(id, rotation, trx);
+      return result;
+    });
+  }
 
   async function checkConnectorUrl(url: string): Promise<void> {
     const verdict = await checkTargetUrl(url, {
@@ -115,7 +141,7 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
       const recurring = input.recurring_jobs ?? {};
       checkConfig({ release: input.release, recurring_jobs: recurring });
       await checkConnectorUrl(input.connector.url);
-      const inboundToken = `syin_${randomToken(24)}`;
+      const inboundToken = newInboundToken();
       return changeChannel(async (trx) => {
         const row = await channels.insert(
           {
@@ -174,7 +200,14 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
             ...(c.headers !== undefined
               ? { connector_headers: c.headers ? secrets.seal(JSON.stringify(c.headers)) : null }
               : {}),
-            ...(c.secret_key !== undefined ? { connector_secret: secrets.sealNullable(c.secret_key) } : {}),
+            // Set outright, the secret replaces the old one at once: no secret a rotation kept survives it.
+            ...(c.secret_key !== undefined
+              ? {
+                  connector_secret: secrets.sealNullable(c.secret_key),
+                  old_connector_secret: null,
+                  old_connector_secret_expires_at: null,
+                }
+              : {}),
           },
           trx,
         );
@@ -201,7 +234,50 @@ export function createChannelsService(deps: ServiceDeps, opts: { taskQueue?: str
       for (const f of afterCommit) f();
     },
 
-    ...createTriggers({ db, temporal, automation }),
+    /**
+     * A new connector secret (the one given, or a generated `whsec_` one), keeping the current one
+     * for `keep_old_for`: job runs are signed with both meanwhile. Shown this once.
+     */
+    async rotateConnectorSecret(
+      accountId: string,
+      id: string,
+      body: RotateSecretBody,
+    ): Promise<RotatedSecret> {
+      const secret = body.secret_key ?? newSigningSecret();
+      return rotate(accountId, id, (row, now) => {
+        const kept = afterRotation(row.connector_secret, body.keep_old_for, now);
+        return {
+          rotation: {
+            connector_secret: secrets.seal(secret),
+            old_connector_secret: kept.old,
+            old_connector_secret_expires_at: kept.oldExpiresAt,
+          },
+          result: { secret_key: secret, old_secret_expires_at: toIso(kept.oldExpiresAt) },
+        };
+      });
+    },
+
+    /** A new inbound token, the current one still accepted for `keep_old_for`. Shown this once. */
+    async rotateInboundToken(
+      accountId: string,
+      id: string,
+      body: RotateInboundTokenBody,
+    ): Promise<RotatedInboundToken> {
+      const token = newInboundToken();
+      return rotate(accountId, id, (row, now) => {
+        const kept = afterRotation(row.inbound_token_hash, body.keep_old_for, now);
+        return {
+          rotation: {
+            inbound_token_hash: sha256(token).toString('hex'),
+            old_inbound_token_hash: kept.old,
+            old_inbound_token_expires_at: kept.oldExpiresAt,
+          },
+          result: { inbound_token: token, old_token_expires_at: toIso(kept.oldExpiresAt) },
+        };
+      });
+    },
+
+    ...createTriggers({ db, temporal, automation, clock }),
 
     jobs: createChannelJobsView(db, automation),
     runs: createJobRunsService(db),

@@ -22,6 +22,16 @@ export interface ServiceDeps {
   eagerStarts?: Client;
   /** Set Switchyard search attributes on started workflows (default true). */
   searchAttributes?: boolean;
+  /**
+   * The time rotations count from and inbound tokens are checked at (default: the wall clock);
+   * tests under time skipping pass the test server's, as the activities' clock does.
+   */
+  clock?: () => Promise<Date> | Date;
   /** Resolves target hosts for the URL safety check (default: the system resolver); tests stall it. */
   lookup?: HostResolver;
+}
+
+/** The services' clock: `deps.clock`, else the wall clock. */
+export function serviceClock(deps: Pick<ServiceDeps, 'clock'>): () => Promise<Date> {
+  return async () => (deps.clock ? deps.clock() : new Date());
 }

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, UnauthorizedError } from '../errors';
 import { newId } from '../ids';
 import { durationMs } from '../rules/duration';
 import { isJobType } from '../rules/jobTypes';
+import { liveValues } from '../rules/secretRotation';
 import { signalWithStartWorkflow, startWorkflow } from '../temporal/workflowStart';
 import { channelIds, inboundSignal, runJobStart, webhookJobStart } from '../workflows/channels/contract';
 import { createChannelsRepository } from '../repositories/channels';
@@ -23,20 +24,24 @@ export function createTriggers({
   db,
   temporal,
   automation,
+  clock,
 }: {
   db: Db;
   temporal: Client;
   /** Its start options: the task queue and whether the server has the search attributes. */
   automation: Automation;
+  /** The time an inbound token is checked at (a rotated-out token is accepted until it expires). */
+  clock: () => Promise<Date>;
 }) {
   const channels = createChannelsRepository(db);
   const jobRuns = createJobRunsRepository(db);
   return {
     /**
-     * An inbound webhook. Checks in order: the channel exists (404), the token is its own (401),
-     * it is in webhook mode and configures the job type (409). Joins the run that is still waiting
-     * out its delay, or makes a new one, and signals-with-start the channel's webhookJob workflow
-     * inside the same transaction, so a refused signal writes nothing.
+     * An inbound webhook. Checks in order: the channel exists (404), the token is its own (401; one
+     * a rotation replaced counts until it expires), it is in webhook mode and configures the job
+     * type (409). Joins the run that is still waiting out its delay, or makes a new one, and
+     * signals-with-start the channel's webhookJob workflow inside the same transaction, so a
+     * refused signal writes nothing.
      */
     async inbound(
       channelId: string,
@@ -46,8 +51,17 @@ export function createTriggers({
     ): Promise<{ jobRunId: string }> {
       const channel = await channels.findById(channelId);
       if (!channel) throw new NotFoundError('channel', channelId);
-      const expected = Buffer.from(channel.inbound_token_hash, 'hex');
-      if (!token || !timingSafeEqual(sha256(token), expected)) {
+      // The current token, and the one a rotation replaced while it is kept, at this request's time.
+      const accepted = liveValues(
+        {
+          current: channel.inbound_token_hash,
+          old: channel.old_inbound_token_hash,
+          oldExpiresAt: channel.old_inbound_token_expires_at,
+        },
+        await clock(),
+      ).map((hash) => Buffer.from(hash, 'hex'));
+      const presented = token ? sha256(token) : null;
+      if (!presented || !accepted.some((hash) => timingSafeEqual(presented, hash))) {
         throw new UnauthorizedError(
           'Missing or invalid inbound token. Send Authorization: Bearer <inbound_token>.',
         );

@@ -10,10 +10,13 @@ import { checkTargetUrl, type TargetVerdict } from '../rules/urlSafety';
 import { createDeliveriesRepository } from '../repositories/deliveries';
 import { createRateBucketsRepository } from '../repositories/rateBuckets';
 import { createWebhooksRepository, type WebhookListQuery, type WebhookRow } from '../repositories/webhooks';
+import { afterRotation } from '../rules/secretRotation';
+import { toIso, type RotatedSecret, type RotateSecretBody } from '../schemas/common';
 import type { CreateWebhookBody, UpdateWebhookBody } from '../schemas/webhooks';
+import { newSigningSecret } from '../secrets';
 import { keepMaskedValues, openHeaders, sealHeaders } from '../webhooks/headers';
 import { rateLimitChangedSignal } from '../workflows/webhooks/contract';
-import type { ServiceDeps } from './deps';
+import { serviceClock, type ServiceDeps } from './deps';
 
 export type { WebhookRow } from '../repositories/webhooks';
 
@@ -62,6 +65,7 @@ export function createWebhooksService(deps: ServiceDeps) {
   const webhooks = createWebhooksRepository(db);
   const deliveries = createDeliveriesRepository(db);
   const buckets = createRateBucketsRepository(db);
+  const clock = serviceClock(deps);
 
   /**
    * Tells the webhook's deliveries that wait for a rate-limit token to ask again now (its limit
@@ -100,8 +104,8 @@ export function createWebhooksService(deps: ServiceDeps) {
     if (!verdict.ok) throw ValidationError.field('target_url', verdict.reason);
   }
 
-  async function find(accountId: string, id: string, conn: Knex = db): Promise<WebhookRow> {
-    const row = await webhooks.find(accountId, id, conn);
+  async function find(accountId: string, id: string, conn: Knex = db, lock = false): Promise<WebhookRow> {
+    const row = await webhooks.find(accountId, id, conn, lock);
     if (!row) throw new NotFoundError('webhook', id);
     return row;
   }
@@ -243,7 +247,14 @@ export function createWebhooksService(deps: ServiceDeps) {
         if (patch.filter !== undefined) update.filter = filterColumn(patch.filter);
         if (patch.additional_headers !== undefined)
           update.additional_headers_sealed = sealHeaders(secrets, merged.additional_headers);
-        if (patch.secret_key !== undefined) update.secret_key_sealed = secrets.sealNullable(patch.secret_key);
+        if (patch.secret_key !== undefined) {
+          // Set outright, the secret replaces the old one at once: no secret a rotation kept survives it.
+          Object.assign(update, {
+            secret_key_sealed: secrets.sealNullable(patch.secret_key),
+            old_secret_key_sealed: null,
+            old_secret_expires_at: null,
+          });
+        }
         if (patch.auth !== undefined) Object.assign(update, sealedAuth(patch.auth));
         if (patch.enabled !== undefined) {
           update.enabled = patch.enabled;
@@ -258,6 +269,28 @@ export function createWebhooksService(deps: ServiceDeps) {
       });
       if (wake) wakeTokenWaiters(id);
       return updated;
+    },
+
+    /**
+     * A new signing secret (the one given, or a generated `whsec_` one), keeping the current one
+     * for `keep_old_for` (src/rules/secretRotation.ts). The answer is the only place the new
+     * secret is ever shown.
+     */
+    async rotateSecret(accountId: string, id: string, body: RotateSecretBody): Promise<RotatedSecret> {
+      const secret = body.secret_key ?? newSigningSecret();
+      const now = await clock();
+      return db.transaction(async (trx) => {
+        // Locked: of two rotations at once, the second keeps the first one's secret as the old one.
+        const current = await find(accountId, id, trx, true);
+        const kept = afterRotation(current.secret_key_sealed, body.keep_old_for, now);
+        await webhooks.update(trx, id, {
+          secret_key_sealed: secrets.seal(secret),
+          old_secret_key_sealed: kept.old,
+          old_secret_expires_at: kept.oldExpiresAt,
+          updated_at: trx.fn.now(),
+        });
+        return { secret_key: secret, old_secret_expires_at: toIso(kept.oldExpiresAt) };
+      });
     },
 
     async remove(accountId: string, id: string): Promise<void> {

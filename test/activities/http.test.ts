@@ -24,7 +24,7 @@ describe('sendSigned headers on the wire', () => {
       body: '{}',
       headers,
       messageId: 'msg_1',
-      secret: null,
+      signingSecrets: [],
       timeoutMs: 5_000,
     });
     expect(result.ok).toBe(true);

@@ -1,7 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { secretKeyBytes, secretKeySchema, signPayload, verifySignature } from '../../src/rules/signature';
+import {
+  secretKeyBytes,
+  secretKeySchema,
+  signatureHeader,
+  signPayload,
+  verifySignature,
+} from '../../src/rules/signature';
 
 // Secrets as a Standard Webhooks library must be given them: whsec_ as is; any other secret is
 // keyed by its UTF-8 bytes, which those libraries take as base64 of the bytes.
@@ -137,5 +143,35 @@ describe('secretKeySchema', () => {
     ['x'.repeat(513), false],
   ])('%s → %s', (secret, ok) => {
     expect(secretKeySchema.safeParse(secret).success).toBe(ok);
+  });
+});
+
+describe('signatureHeader: one header, a signature per secret, newest first (key rotation)', () => {
+  const NEW = 'whsec_' + Buffer.alloc(32, 9).toString('base64');
+  const OLD = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const input = { msgId: 'msg_rot', timestamp: Math.floor(Date.now() / 1000), body: '{"a":1}' };
+  const headers = (signature: string | null) => ({
+    'webhook-id': input.msgId,
+    'webhook-timestamp': String(input.timestamp),
+    'webhook-signature': signature ?? '',
+  });
+
+  it('is null without a secret and one entry with one', () => {
+    expect(signatureHeader([], input)).toBeNull();
+    expect(signatureHeader([OLD], input)).toBe(signPayload({ ...input, secret: OLD }));
+  });
+
+  it('carries both signatures, new first, and libraries holding either secret verify it', () => {
+    const header = signatureHeader([NEW, OLD], input);
+    expect(header).toBe(
+      `${signPayload({ ...input, secret: NEW })} ${signPayload({ ...input, secret: OLD })}`,
+    );
+    for (const secret of [NEW, OLD]) {
+      expect(new StandardWebhook(secret).verify(input.body, headers(header))).toEqual({ a: 1 });
+      expect(new SvixWebhook(secret).verify(input.body, headers(header))).toEqual({ a: 1 });
+    }
+    const other = 'whsec_' + Buffer.alloc(32, 1).toString('base64');
+    expect(() => new StandardWebhook(other).verify(input.body, headers(header))).toThrow();
+    expect(() => new SvixWebhook(other).verify(input.body, headers(header))).toThrow();
   });
 });

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/logger';
 import { createMetrics } from '../../src/metrics';
 import type { HostResolver } from '../../src/rules/urlSafety';
 import { SecretBox } from '../../src/secrets';
-import { createServices } from '../../src/services';
+import { createServices, type ServiceDeps } from '../../src/services';
 
 export interface TestApp {
   url: string;
@@ -37,6 +37,8 @@ export async function startTestApp(opts: {
   rateLimit?: number;
   /** Resolves target hosts for the URL safety check (default: the system resolver). */
   lookup?: HostResolver;
+  /** The services' clock (rotations, inbound token checks); default: the wall clock. */
+  clock?: ServiceDeps['clock'];
 }): Promise<TestApp> {
   const config = loadConfig({ SWITCHYARD_ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent', ...opts.env });
   const logger = createLogger(config.LOG_LEVEL);
@@ -52,6 +54,7 @@ export async function startTestApp(opts: {
     secrets,
     searchAttributes: opts.searchAttributes ?? true,
     lookup: opts.lookup,
+    clock: opts.clock,
   });
   const app = createApp({
     db: opts.db,

@@ -37,7 +37,15 @@ export async function startDeliveryStack(
     const secrets = new SecretBox(opts.secret);
     const worker = await createTestWorker(env, tdb.db, { taskQueue: TASK_QUEUE, secrets });
     stops.push(await worker.start());
-    const app = await startTestApp({ db: tdb.db, temporal: env.client, searchAttributes: false, secrets });
+    // The test server's clock, as the worker's attempts have it: a rotation's expiry and the
+    // attempts that honour it are on one clock.
+    const app = await startTestApp({
+      db: tdb.db,
+      temporal: env.client,
+      searchAttributes: false,
+      secrets,
+      clock: async () => new Date(await env.currentTimeMs()),
+    });
     stops.push(() => app.close());
     return { env, tdb, receiver, worker, app, close };
   } catch (err) {

@@ -31,7 +31,7 @@ import { isOperationalType } from '../../rules/eventTypes';
 import { deliveryFailed, webhookDisabled } from '../../rules/operationalEvents';
 import { renderEnvelope, webhookRequestHeaders } from '../../webhooks/envelope';
 import type { ActivityDeps } from '../deps';
-import { sendSigned, type SendResult } from '../http';
+import { openSigningSecrets, sendSigned, type SendResult } from '../http';
 import { createActivityOperationalEvents } from '../operationalEvents';
 import {
   createNotifier,
@@ -242,7 +242,16 @@ export function createAttemptActivities(deps: ActivityDeps) {
       body: renderEnvelope(ctx),
       // Read here, not passed in by the workflow: recorded histories replay unchanged.
       messageId: ctx.message_id,
-      secret: secrets.openNullable(ctx.secret_key_sealed),
+      // Both secrets while a rotated-out one is kept, decided at this attempt's own time.
+      signingSecrets: openSigningSecrets(
+        secrets,
+        {
+          current: ctx.secret_key_sealed,
+          old: ctx.old_secret_key_sealed,
+          oldExpiresAt: ctx.old_secret_expires_at,
+        },
+        startedAt,
+      ),
       timeoutMs: durationMs(ctx.timeout) ?? 10_000,
       now: startedAt,
       headers: webhookRequestHeaders({

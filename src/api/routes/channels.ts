@@ -10,9 +10,11 @@ import {
   inboundBody,
   inboundParams,
   patchChannelBody,
+  rotatedInboundTokenSchema,
+  rotateInboundTokenBody,
 } from '../../schemas/channels';
 import { channelJobSchema, jobRunCreatedSchema } from '../../schemas/jobs';
-import { idParams, listResponse } from '../../schemas/common';
+import { idParams, listResponse, rotatedSecretSchema, rotateSecretBody } from '../../schemas/common';
 import { jobRoutes } from './jobs';
 
 export function channelRoutes(deps: RouteDeps): void {
@@ -93,6 +95,46 @@ export function channelRoutes(deps: RouteDeps): void {
       await channels.remove(accountOf(principal), params.id);
       return { status: 204 };
     },
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/channels/{id}/rotate-inbound-token',
+    tag,
+    auth: 'account',
+    summary: 'Replace the inbound token, keeping the old one for a while',
+    description:
+      'The new token is shown this once. The replaced one is still accepted on POST /v1/inbound/{channel_id}/{job_type} ' +
+      'until `old_token_expires_at` (`keep_old_for`, at most 7d, default 24h; null: not at all), judged at each request.',
+    params: idParams,
+    body: rotateInboundTokenBody,
+    bodyOptional: true,
+    responses: { 200: { description: 'The new token, shown this once', schema: rotatedInboundTokenSchema } },
+    handler: async ({ params, body, principal }) => ({
+      status: 200,
+      body: await channels.rotateInboundToken(accountOf(principal), params.id, body),
+    }),
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/channels/{id}/rotate-connector-secret',
+    tag,
+    auth: 'account',
+    summary: "Replace the connector's signing secret, keeping the old one for a while",
+    description:
+      'Without `secret_key`, a new `whsec_` secret is generated; the answer is the only time it is shown. Until ' +
+      '`old_secret_expires_at` (`keep_old_for`, at most 7d, default 24h) job runs carry both signatures, ' +
+      '`webhook-signature: v1,<with new> v1,<with old>`; after it, only the new one. A connector without a secret ' +
+      'just gets one.',
+    params: idParams,
+    body: rotateSecretBody,
+    bodyOptional: true,
+    responses: { 200: { description: 'The new secret, shown this once', schema: rotatedSecretSchema } },
+    handler: async ({ params, body, principal }) => ({
+      status: 200,
+      body: await channels.rotateConnectorSecret(accountOf(principal), params.id, body),
+    }),
   });
 
   route({

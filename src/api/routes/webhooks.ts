@@ -3,7 +3,14 @@ import type { SecretBox } from '../../secrets';
 import type { WebhookRow } from '../../services/webhooks';
 import type { RouteDeps } from '../deps';
 import { accountOf } from '../auth';
-import { idParams, listQuery, listResponse, toIso } from '../../schemas/common';
+import {
+  idParams,
+  listQuery,
+  listResponse,
+  rotatedSecretSchema,
+  rotateSecretBody,
+  toIso,
+} from '../../schemas/common';
 import { deliverySchema } from '../../schemas/deliveries';
 import {
   createWebhookBody,
@@ -40,6 +47,7 @@ export function presentWebhook(w: WebhookRow, secrets: SecretBox) {
     timeout: w.timeout,
     additional_headers: maskHeaders(openHeaders(secrets, w.additional_headers_sealed)),
     has_secret_key: w.secret_key_sealed !== null,
+    old_secret_expires_at: toIso(w.old_secret_expires_at),
     auth,
     notify_email: w.notify_email,
     enabled: w.enabled,
@@ -150,6 +158,28 @@ export function webhookRoutes({ route, services, secrets }: RouteDeps): void {
         body: presentDelivery(await services.deliveries.get(accountId, started.deliveryId)),
       };
     },
+  });
+
+  route({
+    method: 'post',
+    path: '/v1/webhooks/{id}/rotate-secret',
+    tag,
+    auth: 'account',
+    summary: 'Replace the signing secret, keeping the old one for a while',
+    description:
+      'Without `secret_key`, a new `whsec_` secret is generated; either way the answer is the only time the new ' +
+      'secret is shown. The replaced secret keeps signing too until `old_secret_expires_at` (`keep_old_for`, at ' +
+      'most 7d, default 24h): each request then carries `webhook-signature: v1,<with new> v1,<with old>`, so ' +
+      'receivers holding either secret verify it. Whether the old one is still sent is decided at each attempt. ' +
+      'A webhook without a secret just gets one.',
+    params: idParams,
+    body: rotateSecretBody,
+    bodyOptional: true,
+    responses: { 200: { description: 'The new secret, shown this once', schema: rotatedSecretSchema } },
+    handler: async ({ principal, params, body }) => ({
+      status: 200,
+      body: await services.webhooks.rotateSecret(accountOf(principal), params.id, body),
+    }),
   });
 
   route({

@@ -10,6 +10,7 @@ import * as m007 from './007_delivery_controls';
 import * as m008 from './008_rate_buckets';
 import * as m009 from './009_webhook_filters';
 import * as m010 from './010_retention';
+import * as m011 from './011_secret_rotation';
 
 export type { MigrationContext } from './context';
 
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '008_rate_buckets': m008,
   '009_webhook_filters': m009,
   '010_retention': m010,
+  '011_secret_rotation': m011,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
