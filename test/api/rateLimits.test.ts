@@ -180,6 +180,25 @@ describe.each(testDatabaseKinds())('webhook rate limits on %s', (kind) => {
     expect(arrivals('/disabled')).toHaveLength(1);
   });
 
+  it('a test is sent at once while deliveries wait for a token, and takes none', async () => {
+    const id = await hook('/tested', { rate_limit: { max: 1, per: '1h' } });
+    await postEvents(2);
+    const waiting = await waitUntil('one sent, one waiting for a token', async () =>
+      arrivals('/tested').length === 1
+        ? (await deliveriesOf(id)).find((d) => d.status === 'pending' && d.next_attempt_at)
+        : undefined,
+    );
+    const test = await app.call('POST', `/v1/webhooks/${id}/test?wait=true`, { key });
+    expect(test.status).toBe(200);
+    expect(test.body).toMatchObject({ status: 'delivered', attempts: [{ number: 1, status_code: 200 }] });
+    expect(arrivals('/tested')).toHaveLength(2);
+    // The waiting delivery still waits for the token it was queued for.
+    expect((await app.call('GET', `/v1/deliveries/${waiting.id}`, { key })).body).toMatchObject({
+      status: 'pending',
+      attempts: [],
+    });
+  });
+
   it('GET /metrics counts the deliveries waiting, for a token and in a lane, from the database', async () => {
     const before = await waitingGauge();
     const account = await insertAccount(tdb.db);

@@ -108,3 +108,51 @@ describe('fuzz hooks: documented refusals of schema-valid requests', () => {
     expect(undocumented(cases)).toEqual(cases.map(() => []));
   });
 });
+
+describe('fuzz hooks: cases negative only where the config pins valid values are dropped', () => {
+  /** negative_only_where_pinned for each [negative locations, path values, headers] case. */
+  function dropped(cases: Array<[string[], Record<string, unknown>, Record<string, string>]>): boolean[] {
+    const tool = installedSchemathesis() as { python: string; dir: string } | undefined;
+    if (!tool) throw new Error('schemathesis is not installed: run node scripts/setup-schemathesis.mjs');
+    const script = `
+import json, sys, fuzz_hooks
+from types import SimpleNamespace as NS
+from schemathesis.core.parameters import ParameterLocation as L
+from schemathesis.generation import GenerationMode as M
+out = []
+for negative, path, headers in json.loads(sys.argv[1]):
+    comps = {L(loc): NS(mode=M.NEGATIVE if loc in negative else M.POSITIVE) for loc in ["path", "header", "body", "query"]}
+    case = NS(meta=NS(components=comps), path_parameters=path, headers=headers)
+    out.append(fuzz_hooks.negative_only_where_pinned(case))
+print(json.dumps(out))`;
+    const out = execFileSync(tool.python, ['-c', script, JSON.stringify(cases)], {
+      env: { ...process.env, PYTHONPATH: [tool.dir, scripts].join(delimiter) },
+      encoding: 'utf8',
+    });
+    return JSON.parse(out) as boolean[];
+  }
+
+  it('drops a missing Authorization or a path id the pinned one replaced, keeps every other negative case', () => {
+    const rows: Array<[string, [string[], Record<string, unknown>, Record<string, string>], boolean]> = [
+      ['the auth header left out (the config sets it)', [['header'], { id: 'acc_1' }, {}], true],
+      ['a path id replaced by the pinned one', [['path'], { id: 'acc_1' }, {}], true],
+      ['both at once', [['path', 'header'], { id: 'acc_1' }, {}], true],
+      ['a path id still too long as sent', [['path'], { id: 'x'.repeat(201) }, {}], false],
+      ['an empty path id as sent', [['path'], { id: '' }, {}], false],
+      ['an invalid Idempotency-Key', [['header'], {}, { 'Idempotency-Key': 'a b' }], false],
+      [
+        'a valid Idempotency-Key beside the missing auth',
+        [['header'], {}, { 'Idempotency-Key': 'k-1' }],
+        true,
+      ],
+      ['a negative body', [['body'], { id: 'acc_1' }, {}], false],
+      ['a negative body and path', [['body', 'path'], { id: 'acc_1' }, {}], false],
+      ['a negative query', [['query'], {}, {}], false],
+      ['a positive case', [[], { id: 'acc_1' }, {}], false],
+    ];
+    const got = dropped(rows.map((r) => r[1]));
+    expect(Object.fromEntries(rows.map(([name], i) => [name, got[i]]))).toEqual(
+      Object.fromEntries(rows.map(([name, , want]) => [name, want])),
+    );
+  });
+});
