@@ -174,7 +174,8 @@ describe('lanes through kill -9 of the all-in-one process, on PGlite', () => {
   let receiver: Receiver;
   let proc: Proc | undefined;
   afterAll(async () => {
-    await proc?.stop('SIGKILL');
+    // SIGTERM: npm start stops its embedded Temporal server (a SIGKILL would leave it running).
+    await proc?.stop();
     await receiver?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
