@@ -11,20 +11,23 @@ const scripts = join(import.meta.dirname, '..', '..', 'scripts');
 
 type Detail = { path: string; message: string };
 
-/** undocumented_details(label, [detail]) for each case, as the fuzz run computes it (one Python start). */
-function undocumented(cases: [string, string, string][]): Detail[][] {
+/** Runs a Python script under the pinned schemathesis' Python, with fuzz_hooks importable; its JSON output. */
+function runWithHooks<T>(script: string, input: unknown): T {
   const tool = installedSchemathesis() as { python: string; dir: string } | undefined;
   if (!tool) throw new Error('schemathesis is not installed: run node scripts/setup-schemathesis.mjs');
-  const out = execFileSync(
-    tool.python,
-    [
-      '-c',
-      'import json, sys, fuzz_hooks; print(json.dumps([fuzz_hooks.undocumented_details(l, [{"path": p, "message": m}]) for l, p, m in json.loads(sys.argv[1])]))',
-      JSON.stringify(cases),
-    ],
-    { env: { ...process.env, PYTHONPATH: [tool.dir, scripts].join(delimiter) }, encoding: 'utf8' },
+  const out = execFileSync(tool.python, ['-c', script, JSON.stringify(input)], {
+    env: { ...process.env, PYTHONPATH: [tool.dir, scripts].join(delimiter) },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as T;
+}
+
+/** undocumented_details(label, [detail]) for each case, as the fuzz run computes it (one Python start). */
+function undocumented(cases: [string, string, string][]): Detail[][] {
+  return runWithHooks(
+    'import json, sys, fuzz_hooks; print(json.dumps([fuzz_hooks.undocumented_details(l, [{"path": p, "message": m}]) for l, p, m in json.loads(sys.argv[1])]))',
+    cases,
   );
-  return JSON.parse(out) as Detail[][];
 }
 
 describe('fuzz hooks: documented refusals of schema-valid requests', () => {
@@ -112,8 +115,6 @@ describe('fuzz hooks: documented refusals of schema-valid requests', () => {
 describe('fuzz hooks: cases negative only where the config pins valid values are dropped', () => {
   /** negative_only_where_pinned for each [negative locations, path values, headers] case. */
   function dropped(cases: Array<[string[], Record<string, unknown>, Record<string, string>]>): boolean[] {
-    const tool = installedSchemathesis() as { python: string; dir: string } | undefined;
-    if (!tool) throw new Error('schemathesis is not installed: run node scripts/setup-schemathesis.mjs');
     const script = `
 import json, sys, fuzz_hooks
 from types import SimpleNamespace as NS
@@ -125,11 +126,7 @@ for negative, path, headers in json.loads(sys.argv[1]):
     case = NS(meta=NS(components=comps), path_parameters=path, headers=headers)
     out.append(fuzz_hooks.negative_only_where_pinned(case))
 print(json.dumps(out))`;
-    const out = execFileSync(tool.python, ['-c', script, JSON.stringify(cases)], {
-      env: { ...process.env, PYTHONPATH: [tool.dir, scripts].join(delimiter) },
-      encoding: 'utf8',
-    });
-    return JSON.parse(out) as boolean[];
+    return runWithHooks<boolean[]>(script, cases);
   }
 
   it('drops a missing Authorization or a path id the pinned one replaced, keeps every other negative case', () => {
