@@ -22,6 +22,9 @@ ENV TEMPORAL_CLI_PATH=/bin/true \
     TEMPORAL_TEST_SERVER_PATH=/bin/true
 COPY package.json package-lock.json ./
 COPY scripts/ ./scripts/
+# The postinstall hook also builds the operator console (console/ → console/dist/) with Vite (its
+# imports of src/schemas are type-only: erased, not bundled).
+COPY console/ ./console/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src/ ./src/
@@ -49,6 +52,8 @@ COPY --from=deps /app/node_modules ./node_modules
 # package.json: "type": "module" for dist/*.js, and the version the app reports.
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+# The operator console's built assets (served at /console); the deps stage has no Vite to build it.
+COPY --from=build /app/console/dist ./console/dist
 # The app's data dir (.data by default) must be writable by the unprivileged user; the code
 # itself stays root-owned and read-only to it.
 RUN mkdir -p /app/.data && chown node:node /app/.data

@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 // Node built-ins, bare or `node:`-prefixed: none may reach the workflow sandbox.
 const NODE_BUILTINS = [
@@ -136,5 +137,32 @@ export default tseslint.config(
       'src/schemas/**/*.ts',
     ],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [API_BAN] }] },
+  },
+  {
+    // The operator console runs in the browser: DOM globals, React's rules of hooks. It reaches the
+    // server through the public REST API only (and its types through src/schemas, type-only).
+    files: ['console/**/*.ts', 'console/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/*', '!**/src/schemas/*'],
+              message: 'The console uses the public REST API: only src/schemas types may be imported.',
+            },
+            {
+              group: ['**/src/schemas/*'],
+              message: 'Import the API schemas as types only (console/src/api/types.ts).',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
   },
 );

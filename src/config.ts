@@ -37,6 +37,12 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  // The Temporal Web UI the console's "Open in Temporal UI" links go to (unset: the embedded UI on
+  // TEMPORAL_UI_PORT; with TEMPORAL_ADDRESS and no TEMPORAL_UI_URL the console shows no link).
+  TEMPORAL_UI_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+    .optional(),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
   SWITCHYARD_DATA_DIR: z.string().min(1).default('.data'),

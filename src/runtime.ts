@@ -193,6 +193,11 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
         services,
         secrets,
         rateLimit: config.SWITCHYARD_RATE_LIMIT,
+        console: {
+          temporalUiUrl: config.TEMPORAL_UI_URL ?? null,
+          temporalUiPort: config.TEMPORAL_ADDRESS ? null : config.TEMPORAL_UI_PORT,
+          namespace: config.TEMPORAL_NAMESPACE,
+        },
       });
       const server = app.listen(config.PORT, config.HOST);
       answerClientErrors(server);

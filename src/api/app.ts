@@ -5,6 +5,7 @@ import { BODY_LIMIT_BYTES } from '../constants';
 import { createAuthenticator, type Principal } from './auth';
 import { RateLimiter } from './rateLimit';
 import { docsRouter } from './docs';
+import { consoleRouter } from './console';
 import { fixNullableUnions } from './openapiNullable';
 import { errorMiddleware, INVALID_UTF8, notFoundHandler, requireJsonBody } from './errorMiddleware';
 import type { AppDeps, RouteDeps } from './deps';
@@ -39,7 +40,9 @@ export function createApp(deps: AppDeps) {
     else if (typeof req.params.channel_id === 'string') limiter.take(`inbound:${req.params.channel_id}`);
   };
   // Every method each path takes, for 405 answers; the documents besides the API are GET only.
-  const routes = ['/openapi.json', '/docs', '/docs/init.js'].map((path) => ({ method: 'get', path }));
+  const routes = ['/openapi.json', '/docs', '/docs/init.js', '/console', '/console/settings.json'].map(
+    (path) => ({ method: 'get', path }),
+  );
   const routeDeps: RouteDeps = {
     ...deps,
     router,
@@ -103,6 +106,7 @@ export function createApp(deps: AppDeps) {
     res.json(openapi);
   });
   app.use(docsRouter());
+  app.use(consoleRouter(deps.console ?? { temporalUiUrl: null, temporalUiPort: 8233, namespace: 'default' }));
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics';
 import type { Services } from '../services';
 import type { SecretBox } from '../secrets';
 import type { RouteSpec } from './route';
+import type { ConsoleSettings } from './console';
 
 export interface AppDeps {
   db: Db;
@@ -18,6 +19,8 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Requests per second per caller; 0 or unset: no limit. */
   rateLimit?: number;
+  /** What the operator console links to; unset: the embedded Web UI on port 8233. */
+  console?: ConsoleSettings;
 }
 
 export interface RouteDeps extends AppDeps {

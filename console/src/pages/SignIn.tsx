@@ -1,0 +1,64 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, identify } from '../api/client';
+import { useSession } from '../api/session';
+import { Field, FormErrors } from '../components/forms';
+
+export function SignIn() {
+  const { signIn } = useSession();
+  const [key, setKey] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const trimmed = key.trim();
+      signIn({ key: trimmed, kind: await identify(trimmed) });
+    } catch (err) {
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? new ApiError(401, err.code, 'That API key is not valid or has been revoked.', [
+              { path: 'api_key', message: 'is not a valid API key' },
+            ])
+          : err,
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="sign-in">
+      <h1>Switchyard</h1>
+      <p>
+        Sign in with an account's API key to manage its webhooks, deliveries and channels, or with the admin
+        key to manage accounts.
+      </p>
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <FormErrors error={error} claimed={['api_key']}>
+          <Field
+            label="API key"
+            path="api_key"
+            hint="Starts with sya_. The admin key is in .data/admin-key on an embedded install."
+          >
+            {(props) => (
+              <input
+                {...props}
+                type="password"
+                autoComplete="off"
+                required
+                value={key}
+                onChange={(e) => setKey(e.target.value)}
+              />
+            )}
+          </Field>
+        </FormErrors>
+        <button type="submit" className="primary" disabled={busy || !key.trim()}>
+          Sign in
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,3 @@
+export function NewChannel() {
+  return <h1>NewChannel</h1>;
+}

@@ -1,0 +1,3 @@
+export function Deliveries() {
+  return <h1>Deliveries</h1>;
+}

@@ -1,0 +1,3 @@
+export function RecurringJobs() {
+  return <h1>RecurringJobs</h1>;
+}

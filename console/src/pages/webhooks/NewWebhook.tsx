@@ -1,0 +1,3 @@
+export function NewWebhook() {
+  return <h1>NewWebhook</h1>;
+}

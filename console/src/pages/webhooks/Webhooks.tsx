@@ -1,0 +1,3 @@
+export function Webhooks() {
+  return <h1>Webhooks</h1>;
+}
