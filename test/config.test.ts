@@ -45,6 +45,8 @@ describe('configuration', () => {
     ['SWITCHYARD_RETENTION', '1.5d'],
     ['SWITCHYARD_RETENTION', '-1d'],
     ['SWITCHYARD_RETENTION', '99999999999999999d'],
+    ['TEMPORAL_UI_URL', 'temporal-ui:8080'],
+    ['TEMPORAL_UI_URL', 'ftp://temporal-ui'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     try {
       loadConfig({ [name]: value });
@@ -65,6 +67,7 @@ describe('configuration', () => {
     ['SWITCHYARD_OUTBOUND_SINK', '127.0.0.1:9999', '127.0.0.1:9999'],
     ['SWITCHYARD_RETENTION', '1s', '1s'],
     ['SWITCHYARD_RETENTION', '90d', '90d'],
+    ['TEMPORAL_UI_URL', 'https://temporal.example.test', 'https://temporal.example.test'],
   ])('accepts %s=%s', (name, value, parsed) => {
     expect(loadConfig({ [name]: value })[name as keyof ReturnType<typeof loadConfig>]).toBe(parsed);
   });

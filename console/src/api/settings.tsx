@@ -1,11 +1,7 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { temporalWorkflowUrl, type ConsoleSettings } from '../lib/temporalUrl';
 
-/** What /console/settings.json tells: where the Temporal Web UI is (src/api/console.ts). */
-export interface ConsoleSettings {
-  temporal_ui_url: string | null;
-  temporal_ui_port: number | null;
-  namespace: string;
-}
+export { temporalWorkflowUrl, type ConsoleSettings };
 
 const SettingsContext = createContext<ConsoleSettings | null>(null);
 
@@ -19,22 +15,10 @@ export function SettingsProvider({ children }: { children: ReactNode }) {
   return <SettingsContext.Provider value={settings}>{children}</SettingsContext.Provider>;
 }
 
-/** The Web UI's page for one workflow, or null when no UI is configured (or known yet). */
-export function temporalWorkflowUrl(settings: ConsoleSettings | null, workflowId: string): string | null {
-  if (!settings) return null;
-  const base =
-    settings.temporal_ui_url?.replace(/\/+$/, '') ??
-    (settings.temporal_ui_port
-      ? `${location.protocol}//${location.hostname}:${settings.temporal_ui_port}`
-      : null);
-  if (!base) return null;
-  return `${base}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
-
 /** **Open in Temporal UI** for a delivery's or a job's workflow, in a new tab. */
 export function TemporalLink({ workflowId }: { workflowId: string }) {
   const settings = useContext(SettingsContext);
-  const href = temporalWorkflowUrl(settings, workflowId);
+  const href = temporalWorkflowUrl(settings, workflowId, location);
   if (!href) {
     return (
       <span className="muted">

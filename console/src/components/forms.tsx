@@ -1,5 +1,8 @@
 import { createContext, useContext, useId, type ReactNode } from 'react';
-import { ApiError, type ErrorDetail } from '../api/client';
+import type { ErrorDetail } from '../api/client';
+import { errorsOf, messagesFor } from '../lib/fieldErrors';
+
+export { errorsOf, messagesFor };
 
 /**
  * The API's 422 `details` for one form: each field shows the messages whose `path` is its own
@@ -7,14 +10,6 @@ import { ApiError, type ErrorDetail } from '../api/client';
  * field claims is listed at the top of the form, so nothing the API said is lost.
  */
 const ErrorsContext = createContext<ErrorDetail[]>([]);
-
-export function errorsOf(err: unknown): ErrorDetail[] {
-  return err instanceof ApiError ? err.details : [];
-}
-
-export function messagesFor(details: ErrorDetail[], path: string): string[] {
-  return details.filter((d) => d.path === path || d.path.startsWith(`${path}.`)).map((d) => d.message);
-}
 
 export function FormErrors({
   error,

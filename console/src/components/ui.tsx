@@ -1,18 +1,8 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
+import { formatClock, formatUtc } from '../lib/format';
 
-/** A UTC timestamp as operators read it in logs: `2026-11-30 07:00:00 UTC`. */
-export function formatUtc(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-/** A next-run time as the contract shows it: the UTC clock time (`07:00`), the date beside it. */
-export function formatClock(iso: string): string {
-  return new Date(iso).toISOString().slice(11, 16);
-}
+export { formatClock, formatUtc };
 
 export function Time({ value }: { value: string | null | undefined }) {
   return value ? <time dateTime={value}>{formatUtc(value)}</time> : <span>—</span>;
