@@ -6,6 +6,7 @@ function banner(r: Running): string {
   if (r.apiUrl) {
     lines.push(`  API          ${r.apiUrl}`);
     lines.push(`  API docs     ${r.apiUrl}/docs`);
+    lines.push(`  Console      ${r.apiUrl}/console (sign in with an API key)`);
   }
   if (r.uiUrl) lines.push(`  Temporal UI  ${r.uiUrl}`);
   lines.push(`  Temporal     ${r.temporalAddress} (namespace ${r.config.TEMPORAL_NAMESPACE})`);
