@@ -331,4 +331,65 @@ describe('the Webhooks screens in Chromium', () => {
     expect(stack.offsite).toEqual([]);
     await page.context().close();
   });
+  it('rotates the secret behind a confirmation and shows the new one once', async () => {
+    const created = await stack.call('POST', '/v1/webhooks', {
+      name: 'Rotate me',
+      event_type: 'order.created',
+      target_url: `${stack.receiver.url}/hooks/rotate`,
+      secret_key: 'old-secret',
+    });
+    const id = created.body.id as string;
+    const page = await stack.newPage();
+    await stack.signIn(page);
+    await page.goto(`${stack.url}/console/webhooks/${id}`);
+    await page.getByRole('heading', { name: 'Rotate me', exact: true }).waitFor();
+    await button(page, 'Rotate secret').click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the signing secret?' });
+    await dialog.getByRole('button', { name: 'Rotate now', exact: true }).click();
+    const shown = page.getByLabel('New secret key', { exact: true });
+    await shown.waitFor(WAIT);
+    const secret = await shown.innerText();
+    expect(secret).toMatch(/^whsec_/);
+    const got = await stack.call('GET', `/v1/webhooks/${id}`);
+    expect(got.body.old_secret_expires_at).not.toBeNull();
+
+    // The next request is signed with the new secret (first) and the old one.
+    expect((await stack.call('POST', `/v1/webhooks/${id}/test?wait=true`)).status).toBe(200);
+    const req = stack.receiver.requests.filter((r) => r.path === '/hooks/rotate').pop()!;
+    const sign = (key: Buffer) =>
+      createHmac('sha256', key)
+        .update(
+          `${String(req.headers['webhook-id'])}.${String(req.headers['webhook-timestamp'])}.${req.body}`,
+        )
+        .digest('base64');
+    expect(String(req.headers['webhook-signature'])).toBe(
+      `v1,${sign(Buffer.from(secret.slice('whsec_'.length), 'base64'))} v1,${sign(Buffer.from('old-secret'))}`,
+    );
+    expect(stack.offsite).toEqual([]);
+    await page.context().close();
+  });
+
+  it('pages the list with the API cursors', async () => {
+    for (let i = 0; i < 20; i++) {
+      const r = await stack.call('POST', '/v1/webhooks', {
+        name: `Bulk ${i}`,
+        event_type: 'order.created',
+        target_url: `${stack.receiver.url}/hooks/bulk`,
+      });
+      expect(r.status).toBe(201);
+    }
+    const page = await stack.newPage();
+    await stack.signIn(page);
+    await openList(page);
+    const oldest = page.getByRole('link', { name: 'Picked for X', exact: true });
+    await page.getByRole('link', { name: 'Bulk 19', exact: true }).waitFor(WAIT);
+    expect(await oldest.count()).toBe(0);
+    await button(page, 'Next page').click();
+    await oldest.waitFor(WAIT);
+    expect(await page.getByRole('link', { name: 'Bulk 19', exact: true }).count()).toBe(0);
+    await button(page, 'Previous page').click();
+    await page.getByRole('link', { name: 'Bulk 19', exact: true }).waitFor(WAIT);
+    expect(stack.offsite).toEqual([]);
+    await page.context().close();
+  });
 });

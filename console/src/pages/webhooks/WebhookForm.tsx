@@ -42,19 +42,27 @@ function EventTypeSelect({
   props,
   list,
   loading,
+  failed,
 }: {
   value: string;
   onChange(v: string): void;
   props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean };
   list: EventType[];
   loading: boolean;
+  failed: boolean;
 }) {
   const groups = [...new Set(list.map((t) => t.group))];
   const patterns = patternsOf(list);
   const known = value === '' || list.some((t) => t.type === value) || patterns.includes(value);
   return (
     <select {...props} value={value} onChange={(e) => onChange(e.target.value)}>
-      <option value="">{loading ? 'Loading event types…' : 'Choose an event type'}</option>
+      <option value="">
+        {loading
+          ? 'Loading event types…'
+          : failed
+            ? 'The event types could not be loaded'
+            : 'Choose an event type'}
+      </option>
       {!known ? <option value={value}>{value}</option> : null}
       {groups.map((group) => (
         <optgroup key={group} label={group}>
@@ -151,10 +159,13 @@ export function WebhookForm({
   scope,
   webhook,
   onSaved,
+  onSubmit,
 }: {
   scope: Scope;
   webhook?: Webhook;
   onSaved(w: Webhook): void;
+  /** Told when Save is pressed (before the answer). */
+  onSubmit?(): void;
 }) {
   const api = useApi();
   const [s, setState] = useState<FormState>(() => (webhook ? formFrom(webhook) : emptyForm()));
@@ -166,6 +177,7 @@ export function WebhookForm({
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    onSubmit?.();
     setBusy(true);
     setError(undefined);
     try {
@@ -202,6 +214,7 @@ export function WebhookForm({
                 onChange={(v) => set({ eventType: v })}
                 list={typeList}
                 loading={types.loading}
+                failed={Boolean(types.error)}
               />
             )}
           </Field>

@@ -167,6 +167,7 @@ export function WebhookPage() {
         key={w.updated_at}
         scope={w.scope}
         webhook={w}
+        onSubmit={() => setSaved(false)}
         onSaved={() => {
           setSaved(true);
           void webhook.reload();
