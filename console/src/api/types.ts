@@ -59,3 +59,7 @@ export interface Page<T> {
   data: T[];
   next_cursor: string | null;
 }
+
+// Webhooks screen.
+import type { rotatedSecretSchema } from '../../../src/schemas/common';
+export type RotatedSecret = z.output<typeof rotatedSecretSchema>;
