@@ -98,7 +98,9 @@ export function devServerArgs(opts: DevServerOptions): string[] {
     args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   if (opts.uiPort === null) args.push('--headless');
-  else args.push('--ui-port', String(opts.uiPort));
+  // The embedded Web UI otherwise fetches a newsfeed from temporal.io whenever it is opened: the
+  // service keeps to loopback and its targets, and works offline.
+  else args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
   for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=${sa.type}`);
   return args;
 }
