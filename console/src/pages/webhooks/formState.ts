@@ -3,10 +3,11 @@
 import { ApiError } from '../../api/client';
 import type { CreateWebhook, UpdateWebhook, Webhook } from '../../api/types';
 
-export type Scope = 'regular' | 'automation';
-export type RetryPolicy = 'none' | 'one_day' | 'countdown';
-export type Strategy = 'fixed' | 'linear' | 'exponential' | 'random';
-export type AuthType = 'none' | 'basic' | 'bearer';
+// The choices are the API's own (api/types.ts), not copies.
+export type Scope = Webhook['scope'];
+export type RetryPolicy = Webhook['retry_policy'];
+export type Strategy = NonNullable<Webhook['retry_countdown_config']>['choice'];
+export type AuthType = NonNullable<Webhook['auth']>['type'] | 'none';
 
 export interface HeaderRow {
   /** Stable key for React: rows can be removed from the middle. */
@@ -36,7 +37,7 @@ export interface FormState {
   clearSecret: boolean;
   email: string;
   enabled: boolean;
-  ordering: 'none' | 'per_key';
+  ordering: Webhook['ordering'];
   rateMax: string;
   ratePer: string;
   filter: string;
