@@ -169,6 +169,14 @@ describe('the console layout in Chromium', () => {
     expect(await h1(admin).isVisible()).toBe(true);
     const o = await overflow(admin);
     expect(o.scrollWidth, 'Accounts overflows').toBeLessThanOrEqual(o.innerWidth + 1);
+    // With an account's keys open too (a table of long ids).
+    await admin.getByRole('button', { name: 'Keys of console-test', exact: true }).click();
+    await admin
+      .getByRole('region', { name: 'Keys of console-test', exact: true })
+      .getByRole('table')
+      .waitFor(WAIT);
+    const withKeys = await overflow(admin);
+    expect(withKeys.scrollWidth, 'Accounts with keys overflows').toBeLessThanOrEqual(withKeys.innerWidth + 1);
     expect(stack.offsite).toEqual([]);
     await admin.context().close();
   });

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '../../api/session';
 import type { ApiKey, CreatedKey, Page } from '../../api/types';
 import { ConfirmButton, Empty, LoadError, Loading, Pager, Time } from '../../components/ui';
@@ -17,13 +17,22 @@ export function AccountKeys({
   accountName,
   shown,
   onShown,
+  focusOnOpen,
 }: {
   accountId: string;
   accountName: string;
+  /** The key the API just showed for this account (its first one, or one from Create key). */
   shown: ShownKey | null;
   onShown(key: ShownKey): void;
+  /** Move the focus (and the view) here when opened, as after Keys or Save. */
+  focusOnOpen: boolean;
 }) {
   const api = useApi();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focusOnOpen) heading.current?.focus();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, when this account's keys open
+  }, []);
   const [generation, setGeneration] = useState(0);
   const [busy, setBusy] = useState(false);
   const [createError, setCreateError] = useState<unknown>();
@@ -58,7 +67,9 @@ export function AccountKeys({
 
   return (
     <section className="panel account-keys" aria-labelledby="account-keys">
-      <h2 id="account-keys">Keys of {accountName}</h2>
+      <h2 id="account-keys" ref={heading} tabIndex={-1}>
+        Keys of {accountName}
+      </h2>
       <p className="muted">
         Account <code>{accountId}</code>. To rotate a key, create a new one, move the clients to it, then
         revoke the old one. Only live keys are listed.

@@ -6,7 +6,7 @@ import { Empty, LoadError, Loading, Pager, Time } from '../../components/ui';
 import { useCursorPages } from '../../hooks/useCursorPages';
 import { AccountKeys } from './AccountKeys';
 import { CreateAccountForm } from './CreateAccountForm';
-import { FreshKey, type ShownKey } from './FreshKey';
+import type { ShownKey } from './FreshKey';
 
 const PAGE_SIZE = 20;
 
@@ -25,6 +25,8 @@ export function Accounts() {
   const [generation, setGeneration] = useState(0);
   /** Names of accounts seen, so the picked one keeps its name when the list pages on. */
   const [names, setNames] = useState<Record<string, string>>({});
+  /** Whether the keys were opened just now (then they take the focus), not by a link or reload. */
+  const [opened, setOpened] = useState(false);
 
   const load = useCallback(
     (cursor: string | undefined) =>
@@ -37,6 +39,7 @@ export function Accounts() {
   const accounts = useCursorPages(load, `accounts:${generation}`);
 
   const select = (id: string | null) => {
+    setOpened(id !== null);
     setParams(id ? { account: id } : {});
   };
 
@@ -67,8 +70,6 @@ export function Accounts() {
         <h2 id="create-account">Create account</h2>
         <CreateAccountForm onCreated={onCreated} />
       </section>
-
-      {shown && shown.reason === 'account' ? <FreshKey shown={shown} /> : null}
 
       <section aria-labelledby="account-list">
         <h2 id="account-list">All accounts</h2>
@@ -135,7 +136,8 @@ export function Accounts() {
           key={selectedId}
           accountId={selectedId}
           accountName={selectedName}
-          shown={shown && shown.reason === 'key' && shown.accountId === selectedId ? shown : null}
+          shown={shown && shown.accountId === selectedId ? shown : null}
+          focusOnOpen={opened}
           onShown={setShown}
         />
       ) : null}
