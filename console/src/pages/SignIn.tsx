@@ -41,7 +41,7 @@ export function SignIn() {
           <Field
             label="API key"
             path="api_key"
-            hint="Starts with sya_. The admin key is in .data/admin-key on an embedded install."
+            hint="An account key (sy_…), or the admin key (sya_…; on an embedded install it is in .data/admin-key)."
           >
             {(props) => (
               <input
