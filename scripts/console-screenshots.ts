@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { startConsoleStack, type ConsoleStack } from '../test/console/stack';
+import { waitUntil } from '../test/support/waitUntil';
 
 const VIEWPORT = { width: 1280, height: 800 };
 const root = resolve(import.meta.dirname, '..');
@@ -19,21 +20,6 @@ const outDir = resolve(values.out);
 
 function log(message: string): void {
   process.stdout.write(`[console-screenshots] ${message}\n`);
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((done) => setTimeout(done, ms));
-}
-
-/** Calls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
 }
 
 /** A JSON answer, read freely (typed as the stack's `call` types it). */
@@ -123,16 +109,24 @@ async function seed(stack: ConsoleStack): Promise<Seeded> {
     payload: { order_number: 'SO-100240', lines: 2 },
   });
 
-  const failedDeliveryId = await until('the package delivery to fail', async () => {
-    const event = await ok(stack, 'GET', `/v1/events/${shipped.id}`);
-    const delivery = (event.deliveries as Array<{ id: string; status: string }>)[0];
-    return delivery?.status === 'failed' ? delivery.id : undefined;
-  });
-  await until('the order deliveries to arrive', async () => {
-    const event = await ok(stack, 'GET', `/v1/events/${picked[0]}`);
-    const delivery = (event.deliveries as Array<{ status: string }>)[0];
-    return delivery?.status === 'delivered' ? true : undefined;
-  });
+  const failedDeliveryId = await waitUntil(
+    'the package delivery to fail',
+    async () => {
+      const event = await ok(stack, 'GET', `/v1/events/${shipped.id}`);
+      const delivery = (event.deliveries as Array<{ id: string; status: string }>)[0];
+      return delivery?.status === 'failed' ? delivery.id : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  await waitUntil(
+    'the order deliveries to arrive',
+    async () => {
+      const event = await ok(stack, 'GET', `/v1/events/${picked[0]}`);
+      const delivery = (event.deliveries as Array<{ status: string }>)[0];
+      return delivery?.status === 'delivered';
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 
   log('seeding: channels and recurring jobs');
   const beta = await ok(stack, 'POST', '/v1/channels', {
@@ -182,10 +176,10 @@ async function seed(stack: ConsoleStack): Promise<Seeded> {
 async function shoot(stack: ConsoleStack, page: Page, path: string | null, file: string): Promise<void> {
   if (path !== null) await page.goto(`${stack.url}/console${path}`);
   await page.getByRole('heading', { level: 1 }).first().waitFor({ state: 'visible', timeout: 30_000 });
-  await until(
+  await waitUntil(
     `${path ?? 'the page'} to load`,
-    async () => ((await page.getByText('Loading…', { exact: true }).count()) === 0 ? true : undefined),
-    30_000,
+    async () => (await page.getByText('Loading…', { exact: true }).count()) === 0,
+    { timeoutMs: 30_000, intervalMs: 250 },
   );
   // Polling screens never go fully quiet; a short idle is enough for the first answers to land.
   await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);

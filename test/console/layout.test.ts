@@ -2,7 +2,8 @@
 // navigation on a desktop one, and nothing fetched from anywhere but the service. Written against
 // headings and landmarks only (every screen keeps one <h1>), so it holds while the screens grow.
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/waitUntil';
 import { startConsoleStack, type ConsoleStack } from './stack';
 
 const WAIT = { timeout: 30_000 };
@@ -47,14 +48,12 @@ describe('the console layout in Chromium', () => {
       payload: { order_number: 'SO-1001' },
     });
     expect(event.status).toBe(202);
-    const deliveryId = await vi.waitFor(
-      async () => {
-        const got = await stack.call('GET', `/v1/events/${event.body.id}`);
-        const id = got.body.deliveries?.[0]?.id as string | undefined;
-        if (!id) throw new Error('no delivery yet');
-        return id;
-      },
-      { timeout: 30_000, interval: 250 },
+    const deliveryId = await waitUntil(
+      'the event to have its delivery',
+      async () =>
+        (await stack.call('GET', `/v1/events/${event.body.id}`)).body.deliveries?.[0]?.id as
+          string | undefined,
+      { timeoutMs: 30_000, intervalMs: 250 },
     );
     const channel = await stack.call('POST', '/v1/channels', {
       name: 'Shop',
