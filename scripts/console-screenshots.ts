@@ -2,7 +2,7 @@
 // [--out docs/console]` (or `npm run console:screenshots -- --out docs/console`).
 // Builds the console, starts the same stack as the browser tests (`npm start` on a temp data dir,
 // a loopback receiver, headless Chromium cut off from everything but the service), seeds realistic
-// data through the REST API only, then saves 1280×800 PNGs of the main screens. Whatever it started
+// data through the REST API only, then saves full-page PNGs of the main screens in a 1280×800 window. Whatever it started
 // is stopped at the end, on an error and on Ctrl-C.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -184,7 +184,8 @@ async function shoot(stack: ConsoleStack, page: Page, path: string | null, file:
   // Polling screens never go fully quiet; a short idle is enough for the first answers to land.
   await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
   const target = join(outDir, file);
-  await page.screenshot({ path: target });
+  // The whole page: detail screens (next run times, the attempts timeline) run below the fold.
+  await page.screenshot({ path: target, fullPage: true });
   log(`saved ${target}`);
 }
 
