@@ -35,6 +35,9 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Checks the Temporal binaries (and PostgreSQL when asked for): the unit tier needs neither.
           globalSetup: ['test/support/globalSetup.ts'],
+          // The browser tests poll what a page shows; on a loaded 2-core machine a screen can take
+          // seconds to settle, and vitest's default of 1 s would fail a correct page.
+          expect: { poll: { timeout: 30_000, interval: 100 } },
         },
       },
     ],
