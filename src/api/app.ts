@@ -106,8 +106,9 @@ export function createApp(deps: AppDeps) {
     res.json(openapi);
   });
   app.use(docsRouter());
-  app.use(consoleRouter(deps.console ?? { temporalUiUrl: null, temporalUiPort: 8233, namespace: 'default' }));
   app.use(router);
+  // After the API: no API request passes through the console's routes.
+  app.use(consoleRouter(deps.console ?? { temporalUiUrl: null, temporalUiPort: 8233, namespace: 'default' }));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));
   return app;
