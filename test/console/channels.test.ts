@@ -20,8 +20,10 @@ describe('the Channels and Recurring jobs screens in Chromium', () => {
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Channels', exact: true })
       .click();
-    await page.getByRole('link', { name: 'New channel', exact: true }).first().click();
+    // The list's Create channel opens the form, whose own Create channel creates it.
+    await page.getByRole('button', { name: 'Create channel', exact: true }).click();
     await page.getByLabel('Name', { exact: true }).waitFor();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/console/channels/new');
   }
 
   async function fillChannel(

@@ -1,4 +1,4 @@
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useApi } from '../../api/session';
 import type { Channel, Page } from '../../api/types';
 import { Empty, LoadError, Loading, Pager } from '../../components/ui';
@@ -7,6 +7,7 @@ import { useCursorPages } from '../../hooks/useCursorPages';
 /** Channels ⇒ the account's sales and fulfillment channels, newest first. */
 export function Channels() {
   const api = useApi();
+  const navigate = useNavigate();
   const pages = useCursorPages<Channel>(
     (cursor) => api.get<Page<Channel>>('/v1/channels', { limit: 25, cursor }),
     'channels',
@@ -19,17 +20,18 @@ export function Channels() {
         pulled on a schedule (recurring mode).
       </p>
       <div className="actions">
-        <Link to="/channels/new" className="button primary">
-          New channel
-        </Link>
+        {/* Named as the form's submit button is: a channel is created with "Create channel". */}
+        <button type="button" className="primary" onClick={() => void navigate('/channels/new')}>
+          Create channel
+        </button>
       </div>
       {pages.error ? <LoadError error={pages.error} retry={() => void pages.reload()} /> : null}
       {pages.loading && !pages.data ? <Loading /> : null}
       {pages.data && pages.data.data.length === 0 && pages.pageNumber === 1 ? (
         <Empty title="No channels yet">
           <p>
-            Add one with <Link to="/channels/new">New channel</Link>: name it, pick its kind, release and
-            mode, and give the connector URL its jobs are sent to.
+            Add one with <strong>Create channel</strong> above: name it, pick its kind, release and mode, and
+            give the connector URL its jobs are sent to.
           </p>
         </Empty>
       ) : null}
