@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
+import { useAction } from '../hooks/useAction';
 import { formatClock, formatUtc } from '../lib/format';
 
 export { formatClock, formatUtc };
@@ -97,8 +98,7 @@ export function ConfirmButton({
   className?: string;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [open, setOpen] = useState(false);
   useEffect(() => {
     if (open && dialog.current && !dialog.current.open) dialog.current.showModal();
@@ -119,17 +119,12 @@ export function ConfirmButton({
               type="button"
               className={className}
               disabled={busy}
-              onClick={() => {
-                setBusy(true);
-                setError(undefined);
-                Promise.resolve()
-                  .then(onConfirm)
-                  .then(
-                    () => setOpen(false),
-                    (err: unknown) => setError(err),
-                  )
-                  .finally(() => setBusy(false));
-              }}
+              onClick={() =>
+                void run(async () => {
+                  await onConfirm();
+                  setOpen(false);
+                })
+              }
             >
               {confirmLabel}
             </button>

@@ -2,31 +2,27 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, identify } from '../api/client';
 import { useSession } from '../api/session';
 import { Field, FormErrors } from '../components/forms';
+import { useAction } from '../hooks/useAction';
 
 export function SignIn() {
   const { signIn } = useSession();
   const [key, setKey] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const trimmed = key.trim();
-      signIn({ key: trimmed, kind: await identify(trimmed) });
-    } catch (err) {
-      setError(
-        err instanceof ApiError && err.status === 401
+      try {
+        signIn({ key: trimmed, kind: await identify(trimmed) });
+      } catch (err) {
+        throw err instanceof ApiError && err.status === 401
           ? new ApiError(401, err.code, 'That API key is not valid or has been revoked.', [
               { path: 'api_key', message: 'is not a valid API key' },
             ])
-          : err,
-      );
-    } finally {
-      setBusy(false);
-    }
+          : err;
+      }
+    });
   }
 
   return (
@@ -36,7 +32,7 @@ export function SignIn() {
         Sign in with an account's API key to manage its webhooks, deliveries and channels, or with the admin
         key to manage accounts.
       </p>
-      <form onSubmit={(e) => void submit(e)} noValidate>
+      <form onSubmit={submit} noValidate>
         <FormErrors error={error} claimed={['api_key']}>
           <Field
             label="API key"

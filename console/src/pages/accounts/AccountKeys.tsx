@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '../../api/session';
 import type { ApiKey, CreatedKey, Page } from '../../api/types';
 import { ConfirmButton, Empty, LoadError, Loading, Pager, Time } from '../../components/ui';
+import { useAction } from '../../hooks/useAction';
 import { useCursorPages } from '../../hooks/useCursorPages';
 import { FreshKey, type ShownKey } from './FreshKey';
 
@@ -34,8 +35,7 @@ export function AccountKeys({
     // eslint-disable-next-line react-hooks/exhaustive-deps -- once, when this account's keys open
   }, []);
   const [generation, setGeneration] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [createError, setCreateError] = useState<unknown>();
+  const creating = useAction();
   const [revoked, setRevoked] = useState<string[]>([]);
   const base = `/v1/accounts/${encodeURIComponent(accountId)}/keys`;
 
@@ -45,18 +45,12 @@ export function AccountKeys({
   );
   const keys = useCursorPages(load, `${accountId}:${generation}`);
 
-  async function createKey() {
-    setBusy(true);
-    setCreateError(undefined);
-    try {
+  function createKey() {
+    void creating.run(async () => {
       const key = await api.post<CreatedKey>(base);
       onShown({ accountId, accountName, keyId: key.key_id, apiKey: key.api_key, reason: 'key' });
       setGeneration((g) => g + 1);
-    } catch (err) {
-      setCreateError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function revoke(keyId: string) {
@@ -75,11 +69,11 @@ export function AccountKeys({
         revoke the old one. Only live keys are listed.
       </p>
       <div className="actions">
-        <button type="button" className="primary" disabled={busy} onClick={() => void createKey()}>
+        <button type="button" className="primary" disabled={creating.busy} onClick={createKey}>
           Create key
         </button>
       </div>
-      {createError ? <LoadError error={createError} /> : null}
+      {creating.error ? <LoadError error={creating.error} /> : null}
       {shown ? <FreshKey shown={shown} /> : null}
       {revoked.length ? (
         <ul className="revoked-keys" role="status">
@@ -146,13 +140,7 @@ export function AccountKeys({
               </tbody>
             </table>
           </div>
-          <Pager
-            pageNumber={keys.pageNumber}
-            hasPrevious={keys.hasPrevious}
-            hasNext={keys.hasNext}
-            previous={keys.previous}
-            next={keys.next}
-          />
+          <Pager {...keys} />
         </>
       ) : null}
     </section>

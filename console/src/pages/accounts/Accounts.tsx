@@ -120,13 +120,7 @@ export function Accounts() {
                 </tbody>
               </table>
             </div>
-            <Pager
-              pageNumber={accounts.pageNumber}
-              hasPrevious={accounts.hasPrevious}
-              hasNext={accounts.hasNext}
-              previous={accounts.previous}
-              next={accounts.next}
-            />
+            <Pager {...accounts} />
           </>
         ) : null}
       </section>

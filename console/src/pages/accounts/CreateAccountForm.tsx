@@ -2,31 +2,25 @@ import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/session';
 import type { CreatedAccount } from '../../api/types';
 import { Field, FormErrors } from '../../components/forms';
+import { useAction } from '../../hooks/useAction';
 
 /** **Name** + **Save** → `POST /v1/accounts`; the API judges the name (an empty one: error at Name). */
 export function CreateAccountForm({ onCreated }: { onCreated(account: CreatedAccount): void }) {
   const api = useApi();
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const account = await api.post<CreatedAccount>('/v1/accounts', { name });
       setName('');
       onCreated(account);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate>
+    <form onSubmit={submit} noValidate>
       <FormErrors error={error} claimed={['name']}>
         <Field label="Name" path="name" hint="Who the account is for, e.g. the customer or the integration.">
           {(props) => (

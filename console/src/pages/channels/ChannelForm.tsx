@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import type { Channel, CreateChannel, JobType } from '../../api/types';
 import { Field, FormErrors } from '../../components/forms';
+import { useAction } from '../../hooks/useAction';
 
 type Kind = Channel['kind'];
 type Release = Channel['release'];
@@ -83,8 +84,7 @@ export function ChannelForm({
       ]),
     ),
   );
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   // The catalogue's job types, then any the channel has that the catalogue does not list.
   const types = [
@@ -153,21 +153,15 @@ export function ChannelForm({
     };
   }
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await onSubmit(body());
       if (channel) {
         setHeaders('');
         setSecretKey('');
       }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const setWebhook = (type: string, field: keyof WebhookJobText, value: string) =>
@@ -178,7 +172,7 @@ export function ChannelForm({
   const durationHint = 'A duration such as 90s, 5m, 8h or 1d; empty: None.';
 
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate className="channel-form">
+    <form onSubmit={submit} noValidate className="channel-form">
       <FormErrors error={error} claimed={claimed}>
         <Field label="Name" path="name">
           {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useApi } from '../../api/session';
+import { useAction } from '../../hooks/useAction';
 import type { Channel, ChannelJob } from '../../api/types';
 import { Empty, LoadError, Loading, Time } from '../../components/ui';
 import type { Resource } from '../../hooks/useResource';
@@ -18,23 +19,16 @@ function settingsText(job: ChannelJob): string {
 
 function JobCard({ channelId, job }: { channelId: string; job: ChannelJob }) {
   const api = useApi();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [started, setStarted] = useState<string | null>(null);
   const headingId = `job-${job.type.replace(/[^a-z0-9]/gi, '-')}`;
-  async function runNow() {
-    setBusy(true);
-    setError(undefined);
-    try {
+  function runNow() {
+    void run(async () => {
       const r = await api.post<{ job_run_id: string }>(
         `/v1/channels/${encodeURIComponent(channelId)}/jobs/${encodeURIComponent(job.type)}/run`,
       );
       setStarted(r.job_run_id);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <section className="job-card" aria-labelledby={headingId}>
@@ -70,7 +64,7 @@ function JobCard({ channelId, job }: { channelId: string; job: ChannelJob }) {
         </p>
       )}
       <div className="actions">
-        <button type="button" onClick={() => void runNow()} disabled={busy}>
+        <button type="button" onClick={runNow} disabled={busy}>
           Run now
         </button>
       </div>

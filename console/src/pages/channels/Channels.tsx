@@ -65,13 +65,7 @@ export function Channels() {
           </table>
         </div>
       ) : null}
-      <Pager
-        pageNumber={pages.pageNumber}
-        hasPrevious={pages.hasPrevious}
-        hasNext={pages.hasNext}
-        previous={pages.previous}
-        next={pages.next}
-      />
+      <Pager {...pages} />
     </>
   );
 }

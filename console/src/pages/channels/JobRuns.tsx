@@ -67,13 +67,7 @@ export function JobRuns({ channelId }: { channelId: string }) {
           </table>
         </div>
       ) : null}
-      <Pager
-        pageNumber={pages.pageNumber}
-        hasPrevious={pages.hasPrevious}
-        hasNext={pages.hasNext}
-        previous={pages.previous}
-        next={pages.next}
-      />
+      <Pager {...pages} />
     </section>
   );
 }

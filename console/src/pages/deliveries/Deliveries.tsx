@@ -1,10 +1,11 @@
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { ApiError } from '../../api/client';
 import { useApi } from '../../api/session';
 import type { Delivery, DeliveryStatus, Page, Webhook } from '../../api/types';
 import { Field, FormErrors } from '../../components/forms';
 import { Empty, LoadError, Loading, Pager, StatusBadge, Time } from '../../components/ui';
 import { useCursorPages } from '../../hooks/useCursorPages';
+import { useUrlFilters } from '../../hooks/useUrlFilters';
 import { RecoverSince } from './RecoverSince';
 import { useAllWebhooks, webhookLabel } from './webhookNames';
 
@@ -14,24 +15,13 @@ const FILTERS = ['webhook_id', 'event_id', 'status'] as const;
 /** Deliveries of the account, newest first, filtered by the URL's query (`?webhook_id=whk_...`). */
 export function Deliveries() {
   const api = useApi();
-  const [params, setParams] = useSearchParams();
-  const webhookId = params.get('webhook_id') ?? '';
-  const eventId = params.get('event_id') ?? '';
-  const status = params.get('status') ?? '';
+  const filters = useUrlFilters<(typeof FILTERS)[number]>();
+  const setFilter = filters.set;
+  const webhookId = filters.get('webhook_id');
+  const eventId = filters.get('event_id');
+  const status = filters.get('status');
   const webhooks = useAllWebhooks();
   const byId = new Map((webhooks.data ?? []).map((w) => [w.id, w]));
-
-  const setFilter = (name: (typeof FILTERS)[number], value: string) => {
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        if (value) next.set(name, value);
-        else next.delete(name);
-        return next;
-      },
-      { replace: true },
-    );
-  };
 
   const list = useCursorPages<Delivery>(
     (cursor) =>
@@ -142,13 +132,7 @@ export function Deliveries() {
           </table>
         </div>
       ) : null}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasPrevious={list.hasPrevious}
-        hasNext={list.hasNext}
-        previous={list.previous}
-        next={list.next}
-      />
+      <Pager {...list} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/session';
+import { useAction } from '../../hooks/useAction';
 import { Field, FormErrors } from '../../components/forms';
 
 /**
@@ -16,27 +17,19 @@ export function utcFromLocalInput(value: string): string {
 export function RecoverSince({ webhookId, onRecovered }: { webhookId: string; onRecovered(): void }) {
   const api = useApi();
   const [since, setSince] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [count, setCount] = useState<number | null>(null);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setCount(null);
-    api
-      .post<{ count: number }>(`/v1/webhooks/${encodeURIComponent(webhookId)}/recover`, {
+    void run(async () => {
+      const res = await api.post<{ count: number }>(`/v1/webhooks/${encodeURIComponent(webhookId)}/recover`, {
         since: utcFromLocalInput(since),
-      })
-      .then(
-        (res) => {
-          setCount(res.count);
-          onRecovered();
-        },
-        (err: unknown) => setError(err),
-      )
-      .finally(() => setBusy(false));
+      });
+      setCount(res.count);
+      onRecovered();
+    });
   };
 
   return (

@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { ApiError } from '../../api/client';
 import { useApi } from '../../api/session';
 import type { Event, EventType, Page } from '../../api/types';
 import { Field, FormErrors } from '../../components/forms';
 import { Empty, LoadError, Loading, Pager, Time } from '../../components/ui';
 import { useCursorPages } from '../../hooks/useCursorPages';
+import { useAction } from '../../hooks/useAction';
+import { useUrlFilters } from '../../hooks/useUrlFilters';
 import { useResource } from '../../hooks/useResource';
 
 /** Event types by their catalogue group, in catalogue order. */
@@ -20,36 +22,28 @@ function OpenById() {
   const api = useApi();
   const navigate = useNavigate();
   const [id, setId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const wanted = id.trim();
-    setError(undefined);
-    if (!wanted) {
-      setError(
-        new ApiError(422, 'validation_error', 'Type an event id to open.', [
+    void run(async () => {
+      if (!wanted) {
+        throw new ApiError(422, 'validation_error', 'Type an event id to open.', [
           { path: 'id', message: 'is required' },
-        ]),
-      );
-      return;
-    }
-    setBusy(true);
-    api
-      .get<Event>(`/v1/events/${encodeURIComponent(wanted)}`)
-      .then(
-        () => void navigate(`/events/${encodeURIComponent(wanted)}`),
-        (err: unknown) =>
-          setError(
-            err instanceof ApiError && err.status === 404
-              ? new ApiError(404, 'not_found', `Nothing opened: ${wanted}`, [
-                  { path: 'id', message: 'No event with that id' },
-                ])
-              : err,
-          ),
-      )
-      .finally(() => setBusy(false));
+        ]);
+      }
+      try {
+        await api.get<Event>(`/v1/events/${encodeURIComponent(wanted)}`);
+      } catch (err) {
+        throw err instanceof ApiError && err.status === 404
+          ? new ApiError(404, 'not_found', `Nothing opened: ${wanted}`, [
+              { path: 'id', message: 'No event with that id' },
+            ])
+          : err;
+      }
+      await navigate(`/events/${encodeURIComponent(wanted)}`);
+    });
   };
 
   return (
@@ -71,22 +65,11 @@ function OpenById() {
 /** The account's events, newest first, filtered by type and goods owner (kept in the URL's query). */
 export function Events() {
   const api = useApi();
-  const [params, setParams] = useSearchParams();
-  const type = params.get('type') ?? '';
-  const goodsOwner = params.get('goods_owner_id') ?? '';
+  const filters = useUrlFilters<'type' | 'goods_owner_id'>();
+  const setFilter = filters.set;
+  const type = filters.get('type');
+  const goodsOwner = filters.get('goods_owner_id');
   const types = useResource(() => api.get<{ data: EventType[] }>('/v1/event-types'), [api]);
-
-  const setFilter = (name: 'type' | 'goods_owner_id', value: string) => {
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        if (value) next.set(name, value);
-        else next.delete(name);
-        return next;
-      },
-      { replace: true },
-    );
-  };
 
   const list = useCursorPages<Event>(
     (cursor) => api.get<Page<Event>>('/v1/events', { type, goods_owner_id: goodsOwner.trim(), cursor }),
@@ -191,13 +174,7 @@ export function Events() {
           </table>
         </div>
       ) : null}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasPrevious={list.hasPrevious}
-        hasNext={list.hasNext}
-        previous={list.previous}
-        next={list.next}
-      />
+      <Pager {...list} />
     </>
   );
 }

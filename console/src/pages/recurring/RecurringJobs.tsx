@@ -4,6 +4,7 @@ import { useApi } from '../../api/session';
 import type { JobType, Page, PutRecurringJob, RecurringJob } from '../../api/types';
 import { Field, FormErrors } from '../../components/forms';
 import { LoadError, Loading, Time } from '../../components/ui';
+import { useAction } from '../../hooks/useAction';
 import { useResource } from '../../hooks/useResource';
 import { NextRunTimes } from '../channels/NextRunTimes';
 
@@ -38,15 +39,12 @@ function RecurringJobForm({
     initial?.shift && initial.shift !== 'minimal' ? initial.shift : '',
   );
   const [jitter, setJitter] = useState(initial?.jitter ?? '');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
   const legendId = `recurring-${jobType.replace(/[^a-z0-9]/gi, '-')}`;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setSaved(false);
     const body: PutRecurringJob = {
       enabled,
@@ -54,18 +52,14 @@ function RecurringJobForm({
       shift: choice === 'none' ? null : choice === 'minimal' ? 'minimal' : shiftDuration.trim(),
       jitter: duration(jitter),
     };
-    try {
+    void run(async () => {
       setJob(await api.put<RecurringJob>(`/v1/recurring-jobs/${encodeURIComponent(jobType)}`, body));
       setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate className="recurring-job">
+    <form onSubmit={submit} noValidate className="recurring-job">
       <fieldset aria-labelledby={legendId}>
         <legend id={legendId}>{jobType}</legend>
         {description ? <p className="hint">{description}</p> : null}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useApi } from '../../api/session';
+import { useAction } from '../../hooks/useAction';
 import type { Attempt, Delivery } from '../../api/types';
 import { LoadError, StatusBadge } from '../../components/ui';
 
@@ -28,30 +29,24 @@ export function TestWebhook({
   onDone?(d: Delivery): void;
 }) {
   const api = useApi();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [result, setResult] = useState<Delivery>();
-  const [error, setError] = useState<unknown>();
 
-  function run() {
-    setBusy(true);
-    setError(undefined);
+  function test() {
     setResult(undefined);
-    api
-      .post<Delivery>(`/v1/webhooks/${encodeURIComponent(webhookId)}/test`, undefined, { wait: true })
-      .then(
-        (d) => {
-          setResult(d);
-          onDone?.(d);
-        },
-        (err: unknown) => setError(err),
-      )
-      .finally(() => setBusy(false));
+    void run(async () => {
+      const d = await api.post<Delivery>(`/v1/webhooks/${encodeURIComponent(webhookId)}/test`, undefined, {
+        wait: true,
+      });
+      setResult(d);
+      onDone?.(d);
+    });
   }
 
   const attempt = result ? latestAttempt(result) : undefined;
   return (
     <div className={compact ? 'test-webhook compact' : 'test-webhook'}>
-      <button type="button" onClick={run} disabled={busy}>
+      <button type="button" onClick={test} disabled={busy}>
         Test
       </button>
       <div role="status" aria-live="polite" className="test-result">

@@ -3,6 +3,7 @@ import { useApi } from '../../api/session';
 import type { EventType, Webhook } from '../../api/types';
 import { Field, FormErrors, useFieldErrors } from '../../components/forms';
 import { useResource } from '../../hooks/useResource';
+import { useAction } from '../../hooks/useAction';
 import {
   CLAIMED_PATHS,
   createBody,
@@ -169,28 +170,21 @@ export function WebhookForm({
 }) {
   const api = useApi();
   const [s, setState] = useState<FormState>(() => (webhook ? formFrom(webhook) : emptyForm()));
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const set = (patch: Partial<FormState>) => setState((prev) => ({ ...prev, ...patch }));
   const types = useResource(() => api.get<{ data: EventType[] }>('/v1/event-types'), []);
   const typeList = types.data?.data ?? [];
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     onSubmit?.();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const saved = webhook
         ? await api.patch<Webhook>(`/v1/webhooks/${encodeURIComponent(webhook.id)}`, updateBody(s, webhook))
         : await api.post<Webhook>('/v1/webhooks', createBody(s, scope));
       if (webhook) set({ secretKey: '', clearSecret: false, password: '', token: '' });
       onSaved(saved);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const text = (key: keyof FormState) => ({
@@ -199,7 +193,7 @@ export function WebhookForm({
   });
 
   return (
-    <form className="webhook-form" onSubmit={(e) => void submit(e)} noValidate>
+    <form className="webhook-form" onSubmit={submit} noValidate>
       <FormErrors error={error} claimed={CLAIMED_PATHS}>
         <fieldset>
           <legend>Subscription</legend>
