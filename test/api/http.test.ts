@@ -1,8 +1,8 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Client, Connection } from '@temporalio/client';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium } from '../support/browser';
 import { createTestDb, type TestDb } from '../support/db';
 import { devServerEnv, type DevEnv } from '../support/temporal';
 
@@ -170,15 +170,7 @@ describe('the HTTP shell', () => {
   });
 
   it('renders /docs in headless Chromium with every other host blocked', async () => {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const offsite: string[] = [];

@@ -4,7 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { runScript, type Proc } from '../support/process';
 import { Receiver, type Responder } from '../support/receiver';
 import { freePort } from '../support/temporal';
@@ -75,15 +76,7 @@ export async function startConsoleStack(opts: { respond?: Responder } = {}): Pro
     if (account.status !== 201) throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
     accountKey = account.body.api_key as string;
 
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
+    const browser = await launchChromium();
     stops.push(() => browser.close());
     const offsite: string[] = [];
     const allowed = new Set([new URL(url).host, new URL(uiUrl).host]);
