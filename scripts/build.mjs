@@ -7,6 +7,8 @@
 //   dist/*.js.map           their source maps (node --enable-source-maps maps stacks to src/)
 //   dist/workflow-bundle.js the Temporal workflow bundle, prebuilt from src/workflows/index.ts;
 //                           the worker loads it (src/worker/index.ts) instead of running webpack
+//   dist/workflow-thread.cjs src/worker/workflowThread.cjs as it is, for `node --require` (it
+//                           must run in the SDK's workflow thread before the SDK does)
 //
 // esbuild bundles our TypeScript only: npm packages stay external imports, resolved from
 // node_modules at run time, so the runtime needs the production dependencies and nothing else.
@@ -15,7 +17,7 @@
 //
 // Out dir: `--outdir DIR` (or `--outdir=DIR`), else $SWITCHYARD_BUILD_OUTDIR, else dist/. It is
 // emptied first. It must lie inside the project (node_modules and package.json are found upwards).
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -28,6 +30,8 @@ export const ENTRY_POINTS = {
 };
 /** Must match WORKFLOW_BUNDLE_FILE in src/worker/index.ts. */
 export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
+/** The preload every worker-running start script names with --require (package.json). */
+export const WORKFLOW_THREAD_PRELOAD = 'workflow-thread.cjs';
 
 function outDirFromArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
@@ -74,11 +78,12 @@ export async function buildAll(outDirArg) {
     logger: new DefaultLogger('WARN'),
   });
   writeFileSync(join(outdir, WORKFLOW_BUNDLE_FILE), code);
+  copyFileSync(join(root, 'src', 'worker', 'workflowThread.cjs'), join(outdir, WORKFLOW_THREAD_PRELOAD));
 
   const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
   const lines = Object.keys(result.metafile.outputs)
     .map((file) => resolve(root, file))
-    .concat(join(outdir, WORKFLOW_BUNDLE_FILE))
+    .concat(join(outdir, WORKFLOW_BUNDLE_FILE), join(outdir, WORKFLOW_THREAD_PRELOAD))
     .sort()
     .map((file) => `  ${relative(root, file).padEnd(32)} ${kib(statSync(file).size).padStart(9)}`);
   return (

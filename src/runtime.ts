@@ -14,7 +14,7 @@ import { SecretBox, loadOrCreateSecret } from './secrets';
 import { startDevServer, type DevServer } from './temporal/devServer';
 import { registerMissingSearchAttributes } from './temporal/registerSearchAttributes';
 import { connectClient, connectWorker } from './temporal/connect';
-import { createWorker, installRuntime } from './worker';
+import { createWorker, installRuntime, reportStackTraces, workflowStackTraces } from './worker';
 import { createServices } from './services';
 import { createApp } from './api/app';
 import { answerClientErrors } from './api/clientErrors';
@@ -159,6 +159,7 @@ export async function start(config: Config, roles: Roles): Promise<Running> {
         namespace: config.TEMPORAL_NAMESPACE,
         deps: { db, logger, metrics, secrets, temporal: workerClient, config, http, mailer },
       });
+      reportStackTraces(workflowStackTraces(), config.SWITCHYARD_WORKFLOW_STACK_TRACES, logger);
       const runPromise = worker.run();
       runPromise.catch((err) => logger.error({ err }, 'worker stopped with an error'));
       cleanups.push(async () => {

@@ -774,6 +774,9 @@ describe('what the container runs', () => {
 
   it('gives every start:prod script a compiled entry point, and every start script its source', async () => {
     const entryPoints = await buildEntryPoints();
+    const preload = (
+      (await import(join(root, 'scripts', 'build.mjs'))) as { WORKFLOW_THREAD_PRELOAD: string }
+    ).WORKFLOW_THREAD_PRELOAD;
     for (const source of Object.values(entryPoints))
       expect(existsSync(join(root, source)), source).toBe(true);
     for (const [prod, dev] of [
@@ -787,11 +790,17 @@ describe('what the container runs', () => {
       expect(entryPoints[entry.replace(/^dist\/|\.js$/g, '')], `${prod}: ${entry}`).toBe(
         fromSource.argv.at(-1),
       );
-      // Same memory settings compiled as from source; only `--import tsx` goes.
+      // Same memory settings compiled as from source; only `--import tsx` goes, and the workflow
+      // thread's preload is its copy in dist/ (scripts/build.mjs).
       expect(compiled.env, prod).toEqual(fromSource.env);
       expect(compiled.argv.slice(0, -1), prod).toEqual(
-        fromSource.argv.slice(0, -1).filter((w, i, all) => w !== '--import' && all[i - 1] !== '--import'),
+        fromSource.argv
+          .slice(0, -1)
+          .filter((w, i, all) => w !== '--import' && all[i - 1] !== '--import')
+          .map((w) => (w === './src/worker/workflowThread.cjs' ? `./dist/${preload}` : w)),
       );
+      // Every script that runs a worker preloads it; the API alone has no workflow thread.
+      expect(fromSource.argv.includes('./src/worker/workflowThread.cjs'), dev).toBe(dev !== 'start:api');
     }
   });
 

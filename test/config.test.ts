@@ -16,6 +16,7 @@ describe('configuration', () => {
       SWITCHYARD_ALLOW_PRIVATE_TARGETS: false,
       LOG_LEVEL: 'info',
       SWITCHYARD_RETENTION: '30d',
+      SWITCHYARD_WORKFLOW_STACK_TRACES: false,
     });
     expect(config.SWITCHYARD_DIRECT_START_MAX).toBeUndefined(); // chosen by the process's roles
   });
@@ -47,6 +48,7 @@ describe('configuration', () => {
     ['SWITCHYARD_RETENTION', '99999999999999999d'],
     ['TEMPORAL_UI_URL', 'temporal-ui:8080'],
     ['TEMPORAL_UI_URL', 'ftp://temporal-ui'],
+    ['SWITCHYARD_WORKFLOW_STACK_TRACES', 'on'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     try {
       loadConfig({ [name]: value });
@@ -68,6 +70,8 @@ describe('configuration', () => {
     ['SWITCHYARD_RETENTION', '1s', '1s'],
     ['SWITCHYARD_RETENTION', '90d', '90d'],
     ['TEMPORAL_UI_URL', 'https://temporal.example.test', 'https://temporal.example.test'],
+    ['SWITCHYARD_WORKFLOW_STACK_TRACES', 'true', true],
+    ['SWITCHYARD_WORKFLOW_STACK_TRACES', 'no', false],
   ])('accepts %s=%s', (name, value, parsed) => {
     expect(loadConfig({ [name]: value })[name as keyof ReturnType<typeof loadConfig>]).toBe(parsed);
   });

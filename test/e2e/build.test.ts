@@ -12,13 +12,17 @@ import { Receiver } from '../support/receiver';
 import { freePort } from '../support/temporal';
 import { json, subscribeAndPost } from './http';
 
-/** A start:prod* script with its `dist/` entry pointed at `outDir`. */
+/** A start:prod* script with its `dist/` files (the entry, the --require preload) pointed at `outDir`. */
 function prodCommand(script: string, outDir: string) {
   // scriptCommand reads any "[VAR=value ...] node [flags] <entry>" script; its type names the tsx ones.
   const command = scriptCommand(script as SpawnOptions['script']);
   const entry = command.args.at(-1) ?? '';
   expect(entry, `${script} runs a file in dist/`).toMatch(/^dist\/[\w-]+\.js$/);
-  return { ...command, args: [...command.args.slice(0, -1), join(outDir, entry.slice('dist/'.length))] };
+  const inOutDir = (arg: string) => {
+    const file = /^(?:\.\/)?dist\/(.+)$/.exec(arg)?.[1];
+    return file ? join(outDir, file) : arg;
+  };
+  return { ...command, args: command.args.map(inOutDir) };
 }
 
 describe('npm run build and the compiled all-in-one', () => {
@@ -47,7 +51,7 @@ describe('npm run build and the compiled all-in-one', () => {
       timeout: 180_000,
     });
     expect(built.status, built.stdout + built.stderr).toBe(0);
-    for (const file of ['main.js', 'api.js', 'worker.js', 'workflow-bundle.js']) {
+    for (const file of ['main.js', 'api.js', 'worker.js', 'workflow-bundle.js', 'workflow-thread.cjs']) {
       expect(existsSync(join(outDir, file)), file).toBe(true);
     }
     for (const file of ['main.js', 'api.js', 'worker.js']) {
@@ -77,6 +81,8 @@ describe('npm run build and the compiled all-in-one', () => {
     );
     await proc.waitForOutput('Switchyard is running.');
     expect(proc.child.spawnargs.join(' ')).not.toContain('tsx');
+    // The compiled preload reached the workflow thread (src/worker/workflowThread.cjs).
+    expect(proc.output()).toContain('workflow stack traces off');
 
     expect((await json(`${api}/healthz`)).status).toBe(200);
     const adminKey = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();

@@ -112,6 +112,40 @@ describe('npm start on embedded defaults', () => {
       await connection.close();
     }
 
+    // A delivery retrying against a closed port: its workflow waits out a countdown. By default the
+    // worker collects no workflow stack traces (src/worker/workflowThread.cjs): the Web UI's Stack
+    // Trace tab gets the SDK's own answer instead of a trace.
+    expect(proc.output()).toContain('workflow stack traces off');
+    await json(`${api}/v1/webhooks`, {
+      method: 'POST',
+      key,
+      body: JSON.stringify({ event_type: 'order.*', target_url: `http://127.0.0.1:${await freePort()}/` }),
+    });
+    expect(
+      (
+        await json(`${api}/v1/events`, {
+          method: 'POST',
+          key,
+          body: JSON.stringify({ id: 'e2e-2', type: 'order.created', payload: {} }),
+        })
+      ).status,
+    ).toBe(202);
+    const retrying = await poll(async () => {
+      const d = (await json(`${api}/v1/deliveries?event_id=e2e-2`, { key })).body.data[0];
+      return d?.status === 'pending' && d.attempts.length > 0 ? d : undefined;
+    }, 'the retrying delivery');
+    const stackTrace = async () => {
+      const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
+      try {
+        return await new Client({ connection }).workflow
+          .getHandle(retrying.workflow_id)
+          .query<string>('__stack_trace');
+      } finally {
+        await connection.close();
+      }
+    };
+    await expect(stackTrace()).rejects.toThrow('Workflow stack traces are not enabled on this worker');
+
     expect(await proc.stop('SIGTERM')).toBe(0);
     expect(proc.output()).toContain('shutting down');
     expect(processesMatching(dataDir)).toEqual([]);
@@ -119,9 +153,12 @@ describe('npm start on embedded defaults', () => {
     const header = readFileSync(join(dataDir, 'temporal.sqlite')).subarray(18, 20);
     expect([...header]).toEqual([2, 2]);
 
-    // Restart on the same data dir: same admin key, accounts and Temporal history kept.
-    proc = runScript('start', env);
+    // Restart on the same data dir: same admin key, accounts and Temporal history kept. This time
+    // with workflow stack traces on: the waiting delivery's trace shows where it waits.
+    proc = runScript('start', { ...env, SWITCHYARD_WORKFLOW_STACK_TRACES: 'true' });
     await proc.waitForOutput('Switchyard is running.');
+    expect(proc.output()).toContain('workflow stack traces on');
+    expect(await stackTrace()).toMatch(/at wait \(.*src\/workflows\/webhooks\/deliverWebhook\.ts:\d+:\d+\)/);
     expect(readFileSync(join(dataDir, 'admin-key'), 'utf8').trim()).toBe(adminKey);
     expect((await json(`${api}/v1/account`, { key })).body.id).toBe(account.id);
     const connection2 = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
