@@ -25,8 +25,20 @@ const on = ['true', '1', 'yes'].includes(process.env.SWITCHYARD_WORKFLOW_STACK_T
 globalThis[Symbol.for('switchyard.workflowThreadPreload')] = { stackTraces: on };
 
 if (!isMainThread && !on) {
-  v8.promiseHooks.createHook = () => {
-    throw new Error('promise hooks are off in this thread (SWITCHYARD_WORKFLOW_STACK_TRACES)');
+  // Only the SDK's hook is refused. Node's own AsyncLocalStorage (the SDK's cancellation scopes use
+  // it) installs its promise hooks through this same function, always with `before` and `after`;
+  // the SDK's stack-trace hook has `init` and `settled` only, and is installed from its vm-shared
+  // module (lib/…js, or src/…ts where stacks are source-mapped). Anything else passes through.
+  const createHook = v8.promiseHooks.createHook;
+  v8.promiseHooks.createHook = function (hooks) {
+    const sdkShaped = hooks && hooks.init && !hooks.before && !hooks.after;
+    if (
+      sdkShaped &&
+      /[\\/]@temporalio[\\/]worker[\\/](?:lib|src)[\\/]workflow[\\/]vm-shared\.[jt]s/.test(new Error().stack)
+    ) {
+      throw new Error('promise hooks are off in this thread (SWITCHYARD_WORKFLOW_STACK_TRACES)');
+    }
+    return createHook.apply(this, arguments);
   };
   // The SDK says it on the console when the hook is refused, in words meant for old runtimes
   // ("createHook is not available"); the worker logs the real reason once instead.
