@@ -78,7 +78,7 @@ export const envSchema = z.object({
   // Finished deliveries, settled events, finished job runs and sent notifications older than this are
   // purged by the daily `switchyard-retention` Schedule (src/workflows/retention).
   SWITCHYARD_RETENTION: retention.default(DEFAULT_RETENTION),
-  // The Web UI's "Stack Trace" tab for running workflows: off unless true, as it costs 1–2 ms of
+  // The Web UI's "Stack Trace" tab for running workflows: off unless true, as it costs 1–4 ms of
   // CPU per workflow. Applied in the workflow thread by src/worker/workflowThread.cjs (preloaded).
   SWITCHYARD_WORKFLOW_STACK_TRACES: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

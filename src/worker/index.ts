@@ -97,7 +97,7 @@ export function reportStackTraces(traces: WorkflowStackTraces, wanted: boolean, 
   if (traces.kind === 'not-preloaded') {
     if (!wanted) {
       logger.warn(
-        'workflow stack traces stay on (1–2 ms of CPU per workflow): start node with ' +
+        'workflow stack traces stay on (1–4 ms of CPU per workflow): start node with ' +
           '--require src/worker/workflowThread.cjs (dist/workflow-thread.cjs compiled) as npm start does',
       );
     }
@@ -105,7 +105,7 @@ export function reportStackTraces(traces: WorkflowStackTraces, wanted: boolean, 
   }
   logger.info(
     traces.kind === 'on'
-      ? 'workflow stack traces on: the Web UI shows them (1–2 ms of CPU per workflow)'
+      ? 'workflow stack traces on: the Web UI shows them (1–4 ms of CPU per workflow)'
       : 'workflow stack traces off (SWITCHYARD_WORKFLOW_STACK_TRACES=true shows them in the Web UI)',
   );
 }

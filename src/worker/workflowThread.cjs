@@ -6,7 +6,7 @@
 //
 // There the SDK installs a V8 promise hook that captures and source-maps a stack trace for every
 // promise a workflow creates, for the Web UI's "Stack Trace" tab (the __stack_trace query). That
-// costs 1–2 ms of CPU per workflow, a tenth of a delivery or more (BENCHMARKS.md, stop 18). Unless
+// costs 1–4 ms of CPU per workflow, more for a retried delivery (BENCHMARKS.md, stop 18). Unless
 // SWITCHYARD_WORKFLOW_STACK_TRACES is true, the hook is refused in worker threads: the SDK then runs
 // its workflows without stack traces, as it does where V8 has no promise hooks, and the query
 // answers "Workflow stack traces are not enabled on this worker". Nothing else changes.
