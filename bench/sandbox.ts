@@ -15,7 +15,7 @@ import { Worker } from '@temporalio/worker';
 import { installRuntime, workflowBundle } from '../src/worker';
 import { parseArgs } from './lib/args';
 import { REPO_ROOT, scriptCommand } from './lib/procs';
-import { round } from './lib/stats';
+import { round, summarize } from './lib/stats';
 
 const args = parseArgs('npm run bench:sandbox --', {
   workflows: { type: 'number', default: 2000, help: 'histories replayed per measurement' },
@@ -94,7 +94,6 @@ if (args.child) {
   process.exit(0);
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2
@@ -119,7 +118,7 @@ const summary = Object.fromEntries(
     return [
       on ? 'on' : 'off',
       {
-        cpuMsPerWorkflow: round(mean(of.map((r) => r.cpuMsPerWorkflow)), 3),
+        cpuMsPerWorkflow: round(summarize(of.map((r) => r.cpuMsPerWorkflow)).mean, 3),
         cpuMsPerWorkflowMedian: round(median(of.map((r) => r.cpuMsPerWorkflow)), 3),
       },
     ];
